@@ -1,0 +1,25 @@
+/** What every API handler gets: the shared context plus the REST side's own concrete services. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from '../context.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { TokenService } from './token-service.js';
+
+/** The REST side's view of the running site. */
+export interface Site {
+  ctx: EmulatorContext;
+  store: MemoryStore;
+  tokens: TokenService;
+}
+
+/** One API request as the router hands it to a handler. */
+export interface ApiRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** `/api/v1` or `/api/v1.1`, echoed in links. */
+  prefix: string;
+  /** Path segments after the prefix. */
+  segments: string[];
+  /** The caller (set once the bearer is checked). */
+  caller?: { type: 'ApiUser' | 'HumanUser'; id: number; login?: string };
+}

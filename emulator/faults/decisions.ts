@@ -1,0 +1,28 @@
+/**
+ * Fault decisions the file handlers must carry out themselves (the server only passes the
+ * request on): a signed URL treated as expired, or a download reset part-way through its body.
+ * Keyed by the request object, so nothing outlives the exchange.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** What the handler of this request must do. */
+export type HandlerFault =
+  | { kind: 'url_expire' }
+  | { kind: 'reset'; afterBytes?: number };
+
+const decisions = new WeakMap<IncomingMessage, HandlerFault>();
+
+/** Records a decision for the handler of `req`. */
+export function setHandlerFault(req: IncomingMessage, fault: HandlerFault): void {
+  decisions.set(req, fault);
+}
+
+/** The decision for `req`, if the fault engine made one. */
+export function handlerFault(req: IncomingMessage): HandlerFault | undefined {
+  return decisions.get(req);
+}
+
+/** Whether the signed URL of this request is to be treated as expired. */
+export function urlExpiredByFault(req: IncomingMessage): boolean {
+  return decisions.get(req)?.kind === 'url_expire';
+}

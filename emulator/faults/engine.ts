@@ -1,0 +1,135 @@
+/**
+ * The fault engine: scripted faults (consumed in the order they were queued) first, then random
+ * rates drawn from seeded per-route streams, so the n-th request of a route meets the same fault
+ * on every run with the same seed, however other routes interleave.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Counters, FaultEngine } from '../context.js';
+import type { FaultKind, FaultRates, RouteClass, ScriptedFault } from '../types.js';
+import { answerHttpFault, isStorageRequest, resetAfterRequestBytes, stall } from './actions.js';
+import { canExpectStall } from './counters.js';
+import { setHandlerFault } from './decisions.js';
+import { hashString, seededRandom } from './prng.js';
+
+type Decision = Awaited<ReturnType<FaultEngine['intercept']>>;
+
+/** Fixed order in which random rates are laid on the [0,1) line: the draw picks one kind. */
+const KIND_ORDER: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire'];
+const DEFAULT_RATE_ROUTES: readonly RouteClass[] = ['token', 'api', 'upload_init', 'part_link', 'complete', 'abort', 'storage_put', 'download'];
+const DEFAULT_STALL_MS = 30_000;
+const DEFAULT_RETRY_AFTER = 1;
+
+/** A fault about to be applied, whichever way it was chosen. */
+interface FaultPlan {
+  kind: FaultKind;
+  retryAfter?: number;
+  stallMs?: number;
+  resetAfterBytes?: number;
+  afterHandler?: boolean;
+}
+
+interface QueuedFault {
+  fault: ScriptedFault;
+  left: number;
+}
+
+/** Routes on which a random fault of a kind means something (a bearer, a signed URL). */
+function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMessage): boolean {
+  if (kind === 'token_expire') return !['token', 'info', 'web', 'storage_put'].includes(route) && !isStorageRequest(req);
+  if (kind === 'url_expire') return ['storage_put', 'download', 'upload_init', 'part_link'].includes(route);
+  return true;
+}
+
+function matches(f: ScriptedFault, route: RouteClass, req: IncomingMessage, partNumber: number | undefined): boolean {
+  if (f.route !== route) return false;
+  if (f.partNumber !== undefined && f.partNumber !== partNumber) return false;
+  if (f.method !== undefined && f.method.toUpperCase() !== (req.method ?? 'GET').toUpperCase()) return false;
+  if (f.pathIncludes !== undefined && !(req.url ?? '').includes(f.pathIncludes)) return false;
+  return true;
+}
+
+function contentLength(req: IncomingMessage): number {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** Creates the engine; `initialRates` are active from the start. */
+export function createFaultEngine(seed: number, counters: Counters, initialRates?: FaultRates): FaultEngine {
+  const queue: QueuedFault[] = [];
+  let rates: FaultRates | null = null;
+  let streams = new Map<RouteClass, () => number>();
+
+  const setRates = (next: FaultRates | null): void => {
+    rates = next && Object.values(next.rates).some((r) => (r ?? 0) > 0) ? structuredClone(next) : null;
+    // A new rate table restarts every stream: the same seed and requests give the same faults.
+    streams = new Map();
+  };
+
+  const takeScripted = (route: RouteClass, req: IncomingMessage, partNumber: number | undefined): FaultPlan | undefined => {
+    const i = queue.findIndex((q) => matches(q.fault, route, req, partNumber));
+    if (i < 0) return undefined;
+    const q = queue[i]!;
+    if (--q.left <= 0) queue.splice(i, 1);
+    return q.fault;
+  };
+
+  const drawRandom = (route: RouteClass, req: IncomingMessage): FaultPlan | undefined => {
+    if (!rates || !(rates.routes ?? DEFAULT_RATE_ROUTES).includes(route)) return undefined;
+    let next = streams.get(route);
+    if (!next) streams.set(route, (next = seededRandom((seed ^ hashString(route)) >>> 0)));
+    const draw = next();
+    let edge = 0;
+    for (const kind of KIND_ORDER) {
+      edge += Math.max(0, rates.rates[kind] ?? 0);
+      if (draw < edge) {
+        return randomKindApplies(kind, route, req) ? { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs } : undefined;
+      }
+    }
+    return undefined;
+  };
+
+  const apply = async (plan: FaultPlan, route: RouteClass, req: IncomingMessage, res: ServerResponse): Promise<Decision> => {
+    switch (plan.kind) {
+      case 'http500': case 'http502': case 'http503': case 'http429':
+        await answerHttpFault(req, res, Number(plan.kind.slice(4)) as 429 | 500 | 502 | 503, plan.retryAfter ?? DEFAULT_RETRY_AFTER);
+        return 'handled';
+      case 'token_expire':
+        return 'token_expire';
+      case 'url_expire':
+        setHandlerFault(req, { kind: 'url_expire' });
+        return 'url_expire';
+      case 'stall':
+        if (canExpectStall(counters)) counters.expectStall(route);
+        await stall(req, plan.stallMs ?? DEFAULT_STALL_MS);
+        return 'handled';
+      case 'reset':
+        // A download from storage is cut part-way through its answer: its handler does that.
+        if (route === 'download' && isStorageRequest(req)) {
+          setHandlerFault(req, { kind: 'reset', afterBytes: plan.resetAfterBytes });
+          return 'none';
+        }
+        if (plan.afterHandler && !isStorageRequest(req)) return 'reset_after_handler';
+        await resetAfterRequestBytes(req, plan.resetAfterBytes ?? Math.floor(contentLength(req) / 2));
+        return 'handled';
+    }
+  };
+
+  if (initialRates) setRates(initialRates);
+  return {
+    script(fault) {
+      queue.push({ fault: { ...fault }, left: Math.max(1, fault.count ?? 1) });
+    },
+    setRates,
+    clear() {
+      queue.splice(0);
+      setRates(null);
+    },
+    pending: () => queue.map((q) => ({ ...q.fault, count: q.left })),
+    async intercept(route, req, res, info) {
+      const plan = takeScripted(route, req, info.partNumber) ?? drawRandom(route, req);
+      if (!plan) return 'none';
+      counters.fault(plan.kind);
+      return apply(plan, route, req, res);
+    },
+  };
+}

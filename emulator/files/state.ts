@@ -1,0 +1,59 @@
+/** What the file handlers share: the context, stored bytes, upload sessions and timers. */
+import { createHmac, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { lookup } from 'mime-types';
+import type { EmulatorContext } from '../context.js';
+import { MultipartRegistry, type UploadTarget } from './multipart.js';
+import { ObjectStore } from './object-store.js';
+
+/** Shared state of one file service. */
+export interface FileState {
+  ctx: EmulatorContext;
+  objects: ObjectStore;
+  multipart: MultipartRegistry;
+  /** `sg`-storage uploads: `upload_id` → object key. */
+  sgUploads: Map<string, string>;
+  /** Timers to clear on close (Attachment processing status). */
+  timers: Set<NodeJS.Timeout>;
+  /** Last init timestamp handed out (epoch ms), so every init gets a distinct one. */
+  lastTimestamp: number;
+}
+
+/** Creates the state; bytes go to a fresh folder under `dataDir` (never shared by two sites). */
+export function createFileState(ctx: EmulatorContext): FileState {
+  const root = join(ctx.options.dataDir, `storage-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return { ctx, objects: new ObjectStore(root), multipart: new MultipartRegistry(), sgUploads: new Map(), timers: new Set(), lastTimestamp: 0 };
+}
+
+/**
+ * A distinct init timestamp (ISO with milliseconds). The single-PUT object key is derived from
+ * it, because completion only gets the init's `data` back.
+ */
+export function nextTimestamp(state: FileState): string {
+  state.lastTimestamp = Math.max(Date.now(), state.lastTimestamp + 1);
+  return new Date(state.lastTimestamp).toISOString();
+}
+
+/** Object key of an upload: derived from its target, init timestamp and file name. */
+export function uploadKey(state: FileState, target: UploadTarget, timestamp: string, filename: string): string {
+  const digest = createHmac('sha256', state.ctx.secret)
+    .update(`${target.type}\n${target.id}\n${target.field ?? ''}\n${timestamp}\n${filename}`)
+    .digest('hex')
+    .slice(0, 24);
+  return `uploads/${digest}/${filename}`;
+}
+
+/** Content type guessed from a file name, as the site does for url fields. */
+export function guessType(filename: string): string {
+  return lookup(filename) || 'application/octet-stream';
+}
+
+/** Runs `fn` after `ms` unless the service closes first. */
+export function later(state: FileState, ms: number, fn: () => void): void {
+  const timer = setTimeout(() => {
+    state.timers.delete(timer);
+    fn();
+  }, ms);
+  timer.unref();
+  state.timers.add(timer);
+}

@@ -1,0 +1,83 @@
+/** Small HTTP helpers shared by every emulator route: JSON answers, the error envelope, bodies. */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An API error in the server's envelope; thrown by handlers, answered by the router. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    readonly title: string,
+    readonly source: unknown = null,
+    readonly detail: string | null = null,
+  ) {
+    super(title);
+  }
+}
+
+/** 32 lowercase hex characters, like the server's per-request error ids. */
+export function requestId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+const COMMON_HEADERS = {
+  'cache-control': 'private, max-age=0, must-revalidate',
+} as const;
+
+/** Answers JSON with the server's headers (`application/json; charset=utf-8`, `x-request-id`). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': requestId(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Answers with a status and no body (204 etc.). */
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'x-request-id': requestId(), ...headers });
+  res.end();
+}
+
+/** Answers the error envelope `{"errors":[{id,status,code,title,source,detail,meta}]}`. */
+export function sendApiError(res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
+  sendJson(
+    res,
+    err.status,
+    { errors: [{ id: requestId(), status: err.status, code: err.code, title: err.title, source: err.source, detail: err.detail, meta: null }] },
+    headers,
+  );
+}
+
+/** Reads a request body up to `limit` bytes (413-style ApiError beyond). */
+export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw new ApiError(413, 103, 'Request Entity Too Large', null, `Body exceeds ${limit} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body; invalid JSON → 400 code 103 `Invalid JSON body`. Empty → undefined. */
+export async function readJson(req: IncomingMessage, limit?: number): Promise<unknown> {
+  const buf = await readBody(req, limit);
+  if (buf.length === 0) return undefined;
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new ApiError(400, 103, 'Invalid JSON body', { body: (e as Error).message }, null);
+  }
+}
+
+/** The media type of a request without parameters, lower case ('' when absent). */
+export function mediaType(req: IncomingMessage): string {
+  return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}

@@ -1,0 +1,131 @@
+/**
+ * The local ShotGrid site: `startEmulator()` starts it on 127.0.0.1 (any free port by default)
+ * with a seeded studio and returns its URL, credentials and the controls tests use.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Site } from './api/site.js';
+import { TokenService } from './api/token-service.js';
+import type { EmulatorContext, ResolvedOptions } from './context.js';
+import { createCounters, createFaultEngine, createShaper } from './faults/index.js';
+import { classifyRoute, createFileService } from './files/index.js';
+import { createApiServer } from './server.js';
+import { MemoryStore } from './store/memory-store.js';
+import { seedStudio } from './store/seed.js';
+import type { Emulator, EmulatorCredentials, EmulatorOptions } from './types.js';
+
+export type * from './types.js';
+/** Ids of seeded rows (script user, demo login, users that refuse impersonation, projects). */
+export { SEEDED as SEEDED_IDS } from './store/seed.js';
+
+/**
+ * The credentials the seeded site accepts. Fixed and documented on purpose: they only open this
+ * local emulator, and tests and the demo must be able to rely on them.
+ */
+export const EMULATOR_CREDENTIALS: Readonly<EmulatorCredentials> = Object.freeze({
+  scriptName: 'sgflow_emulator',
+  scriptKey: 'q7Vw2nXk9pLr4sTz8cYb3mHd',
+  login: 'demo.artist',
+  password: 'demo-artist-pass',
+});
+
+/** Every option with its default. */
+function resolveOptions(options: EmulatorOptions, dataDir: string): ResolvedOptions {
+  return {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    storage: options.storage ?? 's3',
+    tokenTtl: options.tokenTtl ?? 600,
+    refreshTtl: options.refreshTtl ?? 86_400,
+    signedUrlTtl: options.signedUrlTtl ?? 900,
+    transcodeDelay: options.transcodeDelay ?? 3000,
+    transcodeFail: options.transcodeFail ?? false,
+    seed: options.seed ?? 1,
+    seedScale: options.seedScale ?? 1,
+    verbose: options.verbose ?? false,
+    faults: options.faults,
+    dataDir,
+    shaping: { apiBandwidth: 0, apiLatency: 0, storageBandwidth: 0, storageLatency: 0, ...options.shaping },
+  };
+}
+
+/** The URL clients use for a bound address (a wildcard bind is reached through loopback). */
+function urlFor(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/** Starts an emulator. Rejects (e.g. `EADDRINUSE`) when it cannot listen. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sg-emulator-'));
+  if (!ownDataDir) mkdirSync(dataDir, { recursive: true });
+  const resolved = resolveOptions(options, dataDir);
+  const store = new MemoryStore();
+  const counters = createCounters();
+  const credentials = { ...EMULATOR_CREDENTIALS };
+
+  // The context is assembled in steps: the factories below receive it (or a getter) and read
+  // its other members only when requests arrive.
+  const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: randomBytes(32), classify: classifyRoute } as unknown as EmulatorContext;
+  const tokens = new TokenService(() => ctx);
+  ctx.auth = tokens;
+  ctx.faults = createFaultEngine(resolved.seed, counters, resolved.faults);
+  ctx.shaper = createShaper(() => ctx.options.shaping);
+  ctx.files = createFileService(ctx);
+  seedStudio(store, credentials, resolved.seedScale);
+
+  const site: Site = { ctx, store, tokens };
+  const { server, sockets } = createApiServer(ctx, site);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(resolved.port, resolved.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await ctx.files.close().catch(() => undefined);
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : resolved.port;
+  ctx.baseUrl = urlFor(resolved.host, port);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: ctx.baseUrl,
+    port,
+    credentials,
+    faults: ctx.faults,
+    counters: { snapshot: () => counters.snapshot(), reset: () => counters.reset() },
+    configure(change) {
+      const { shaping, ...rest } = change;
+      Object.assign(ctx.options, rest);
+      if (shaping) ctx.options.shaping = { ...ctx.options.shaping, ...shaping };
+    },
+    bulkCreate(type, records) {
+      const canonical = store.resolveType(type);
+      if (!canonical) throw new Error(`bulkCreate: unknown entity type '${type}'`);
+      const ids = new Array<number>(records.length);
+      for (let i = 0; i < records.length; i++) ids[i] = store.insert(canonical, records[i]!).id;
+      return ids;
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+          server.closeAllConnections();
+        });
+        await ctx.files.close().catch(() => undefined);
+        if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

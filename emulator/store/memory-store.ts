@@ -1,0 +1,158 @@
+/**
+ * The in-memory entity store: rows per type in id order (a Map keeps insertion order, and ids
+ * only grow), retirement instead of deletion, and an undo journal so `_batch` is atomic.
+ */
+import type { EntityStore, FieldDef, StoredRecord } from '../context.js';
+import { buildSchema, type TypeDef } from './schema.js';
+
+/** ISO date-time without milliseconds, as the site stores and reads date-times. */
+export function isoSeconds(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** An entity link value. */
+export interface Link {
+  type: string;
+  id: number;
+}
+
+/** The emulator's store; implements the shared {@link EntityStore} seam plus what the API needs. */
+export class MemoryStore implements EntityStore {
+  readonly types: Map<string, TypeDef> = buildSchema();
+  private readonly rows = new Map<string, Map<number, StoredRecord>>();
+  private readonly nextId = new Map<string, number>();
+  private readonly aliases = new Map<string, string>();
+  private journal: Array<() => void> | undefined;
+
+  constructor() {
+    for (const [name, def] of this.types) {
+      this.rows.set(name, new Map());
+      this.nextId.set(name, 1);
+      const snake = def.slug.slice(0, -1);
+      for (const alias of [name, name.toLowerCase(), def.slug, snake]) this.aliases.set(alias, name);
+    }
+  }
+
+  resolveType(nameOrSlug: string): string | undefined {
+    return this.aliases.get(nameOrSlug) ?? this.aliases.get(nameOrSlug.toLowerCase());
+  }
+
+  slug(type: string): string {
+    return this.typeDef(type)?.slug ?? type.toLowerCase();
+  }
+
+  typeDef(type: string): TypeDef | undefined {
+    return this.types.get(type);
+  }
+
+  field(type: string, field: string): FieldDef | undefined {
+    return this.types.get(type)?.fields.get(field);
+  }
+
+  get(type: string, id: number, opts: { includeRetired?: boolean } = {}): StoredRecord | undefined {
+    const rec = this.rows.get(type)?.get(id);
+    if (!rec || (rec.retired && !opts.includeRetired)) return undefined;
+    return rec;
+  }
+
+  /** Inserts a row (no validation); system fields get defaults unless given. */
+  insert(type: string, fields: Record<string, unknown>): StoredRecord {
+    const table = this.table(type);
+    const given = typeof fields.id === 'number' && !table.has(fields.id) ? fields.id : undefined;
+    const id = given ?? this.nextId.get(type)!;
+    const previousNext = this.nextId.get(type)!;
+    this.nextId.set(type, Math.max(previousNext, id + 1));
+    const now = isoSeconds();
+    const rec: StoredRecord = {
+      type,
+      id,
+      fields: { created_at: now, updated_at: now, ...fields, id },
+      retired: false,
+    };
+    table.set(id, rec);
+    this.journal?.push(() => {
+      table.delete(id);
+      this.nextId.set(type, previousNext);
+    });
+    return rec;
+  }
+
+  setFields(type: string, id: number, fields: Record<string, unknown>): void {
+    const rec = this.rows.get(type)?.get(id);
+    if (!rec) return;
+    const before: Record<string, unknown> = {};
+    const absent: string[] = [];
+    for (const key of [...Object.keys(fields), 'updated_at']) {
+      if (key in rec.fields) before[key] = rec.fields[key];
+      else absent.push(key);
+    }
+    Object.assign(rec.fields, fields);
+    if (!('updated_at' in fields)) rec.fields.updated_at = isoSeconds();
+    this.journal?.push(() => {
+      Object.assign(rec.fields, before);
+      for (const key of absent) delete rec.fields[key];
+    });
+  }
+
+  /** Retires (soft-deletes) a row; false when it is missing or already retired. */
+  retire(type: string, id: number): boolean {
+    return this.setRetired(type, id, true);
+  }
+
+  /** Brings a retired row back; false when it is missing or live. */
+  revive(type: string, id: number): boolean {
+    return this.setRetired(type, id, false);
+  }
+
+  private setRetired(type: string, id: number, retired: boolean): boolean {
+    const rec = this.rows.get(type)?.get(id);
+    if (!rec || rec.retired === retired) return false;
+    rec.retired = retired;
+    this.journal?.push(() => void (rec.retired = !retired));
+    return true;
+  }
+
+  *all(type: string): Iterable<StoredRecord> {
+    const table = this.rows.get(type);
+    if (!table) return;
+    for (const rec of table.values()) if (!rec.retired) yield rec;
+  }
+
+  /** Every row of a type, retired ones included, in id order. */
+  allWithRetired(type: string): Iterable<StoredRecord> {
+    return this.rows.get(type)?.values() ?? [];
+  }
+
+  /** The display name of a linked row (`code`, `name`, `content`, ...), or null. */
+  nameOf(type: string, id: number): string | null {
+    const rec = this.rows.get(type)?.get(id);
+    const def = this.types.get(type);
+    if (!rec || !def) return null;
+    const v = rec.fields[def.nameField];
+    return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
+  }
+
+  /**
+   * Runs `fn` atomically: when it throws, every store change it made is undone (in reverse)
+   * and the error is rethrown. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.journal) return fn();
+    const journal: Array<() => void> = [];
+    this.journal = journal;
+    try {
+      return fn();
+    } catch (err) {
+      for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+      throw err;
+    } finally {
+      this.journal = undefined;
+    }
+  }
+
+  private table(type: string): Map<number, StoredRecord> {
+    const t = this.rows.get(type);
+    if (!t) throw new Error(`Unknown entity type ${type}`);
+    return t;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Public contract of the local ShotGrid site (emulator): its options, the programmatic control
+ * surface tests use (faults, counters, clock) and the handle `startEmulator` returns.
+ * The emulator never imports `lib/`.
+ */
+
+/** Routes that faults and counters are keyed by. */
+export type RouteClass =
+  | 'info' // GET /api/v1/
+  | 'token' // POST /api/v1/auth/access_token
+  | 'api' // every other /api/v1 call not listed below
+  | 'upload_init' // GET .../_upload?filename=
+  | 'part_link' // GET .../_upload/multipart?part_number=
+  | 'complete' // POST .../_upload (completion)
+  | 'abort' // POST .../_upload/multipart_abort
+  | 'storage_put' // PUT to storage (single or part), and the sg-storage PUT
+  | 'download' // GET .../{field}?alt=... and GET of a storage object
+  | 'web'; // the browser page and its assets
+
+/** Kinds of injected faults. */
+export type FaultKind =
+  | 'http500'
+  | 'http502'
+  | 'http503' // storage routes answer S3 XML SlowDown
+  | 'http429' // with Retry-After (seconds, default 1)
+  | 'reset' // connection destroyed part-way through the request or response body
+  | 'stall' // no bytes for `stallMs` (default 30 s) then the socket is destroyed
+  | 'token_expire' // the bearer on this request is treated as expired → 401 code 102
+  | 'url_expire'; // the signed storage URL on this request is treated as expired → 403 AccessDenied
+
+/** A scripted fault: applied to the next `count` matching requests, in order of scripting. */
+export interface ScriptedFault {
+  route: RouteClass;
+  kind: FaultKind;
+  /** How many matching requests it applies to (default 1). */
+  count?: number;
+  /** Only storage PUTs of this part number (1-based; a single PUT is part 1). */
+  partNumber?: number;
+  /** Only requests with this method. */
+  method?: string;
+  /** Only requests whose path contains this string. */
+  pathIncludes?: string;
+  /** Retry-After seconds for `http429` (default 1). */
+  retryAfter?: number;
+  /** Stall length in ms for `stall` (default 30,000). */
+  stallMs?: number;
+  /**
+   * For `reset`: bytes of the request body read (storage PUTs, completion) or response body
+   * written (downloads) before the socket is destroyed. For API writes, `afterHandler: true`
+   * applies the request (e.g. creates the record) and then resets instead of answering.
+   */
+  resetAfterBytes?: number;
+  /** For `reset` on API routes: run the handler (commit the change), then destroy the socket. */
+  afterHandler?: boolean;
+}
+
+/** Random fault rates (0..1) per kind, optionally limited to some routes. */
+export interface FaultRates {
+  rates: Partial<Record<FaultKind, number>>;
+  /** Routes the rates apply to (default: all but `info` and `web`). */
+  routes?: RouteClass[];
+  retryAfter?: number;
+  stallMs?: number;
+}
+
+/** Fault control. */
+export interface FaultControl {
+  /** Queue a scripted fault. */
+  script(fault: ScriptedFault): void;
+  /** Set random fault rates (deterministic from the emulator's seed). */
+  setRates(rates: FaultRates | null): void;
+  /** Remove scripted faults and rates. */
+  clear(): void;
+  /** Scripted faults not yet consumed. */
+  pending(): ScriptedFault[];
+}
+
+/** Counters tests assert on. */
+export interface CounterSnapshot {
+  /** Requests by route class, then by final HTTP status (`"reset"`/`"stall"` for destroyed exchanges). */
+  requests: Record<string, Record<string, number>>;
+  /** Token requests by grant type. */
+  tokenGrants: Record<string, number>;
+  /** Attachments created by upload completions. */
+  attachmentsCreated: number;
+  /** Records created through the API (create + batch), by entity type. */
+  recordsCreated: Record<string, number>;
+  /** Bytes written to storage (all PUT attempts that completed). */
+  bytesStored: number;
+  /** Multipart uploads initiated and neither completed nor aborted. */
+  multipartOpen: number;
+  /** Upload completions that succeeded. */
+  completions: number;
+  /** Faults injected, by kind. */
+  faultsInjected: Record<string, number>;
+}
+
+/** Counter access. */
+export interface CounterControl {
+  snapshot(): CounterSnapshot;
+  reset(): void;
+}
+
+/** Bandwidth (bytes/s per connection) and added latency (ms per request), for API and storage. */
+export interface ShapingOptions {
+  apiBandwidth?: number;
+  apiLatency?: number;
+  storageBandwidth?: number;
+  storageLatency?: number;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Port (default 0 = any free port). */
+  port?: number;
+  /** Host to bind (default 127.0.0.1). */
+  host?: string;
+  /** `s3` (default) or `sg`. */
+  storage?: 's3' | 'sg';
+  /** Access-token lifetime in seconds (default 600). */
+  tokenTtl?: number;
+  /** Refresh-token lifetime in seconds (default 86,400). */
+  refreshTtl?: number;
+  /** Signed storage URL lifetime in seconds (default 900). */
+  signedUrlTtl?: number;
+  /** How long image fields stay transient after an upload, ms (default 3,000). */
+  transcodeDelay?: number;
+  /** Thumbnail generation fails (field becomes null) after the delay. */
+  transcodeFail?: boolean;
+  /** Random fault rates from the start. */
+  faults?: FaultRates;
+  /** Seed for random faults and generated ids (default 1). */
+  seed?: number;
+  /** Traffic shaping. */
+  shaping?: ShapingOptions;
+  /** Folder for stored bytes (default: a fresh temp folder, removed on close). */
+  dataDir?: string;
+  /** Extra seeded records: number of Shots per Sequence etc. (default small studio). */
+  seedScale?: number;
+  /** Log requests to stderr. */
+  verbose?: boolean;
+}
+
+/** The credentials the seeded site accepts. */
+export interface EmulatorCredentials {
+  scriptName: string;
+  scriptKey: string;
+  login: string;
+  password: string;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:34567`. */
+  readonly url: string;
+  readonly port: number;
+  readonly credentials: EmulatorCredentials;
+  readonly faults: FaultControl;
+  readonly counters: CounterControl;
+  /** Change options at run time (token TTL, transcode delay/fail, shaping, signed URL TTL). */
+  configure(options: Partial<Pick<EmulatorOptions, 'tokenTtl' | 'refreshTtl' | 'signedUrlTtl' | 'transcodeDelay' | 'transcodeFail' | 'shaping' | 'storage'>>): void;
+  /** Seed many records fast (benchmarks, paging tests): returns their ids. */
+  bulkCreate(type: string, records: Array<Record<string, unknown>>): number[];
+  /** Stops the server, destroys open sockets, removes a temp data folder. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,166 @@
+/**
+ * `ShotGridClient`: the public face of the library. It validates its options, owns one request
+ * layer (connection pool, tokens, retries) and delegates every operation to a module.
+ */
+import { resolveClientOptions } from './config/resolve-options.js';
+import { runBatch } from './entities/batch.js';
+import type { Filters } from './entities/filters.js';
+import { findOneRecord, findRecords, iterateRecords } from './entities/find.js';
+import { readFieldSchema, readServerInfo } from './entities/schema.js';
+import { countRecords, summarizeRecords } from './entities/summarize.js';
+import type {
+  BatchRequest,
+  BatchResult,
+  CallOptions,
+  CountOptions,
+  CreateOptions,
+  FindOptions,
+  SchemaField,
+  SchemaFieldReadOptions,
+  ServerInfo,
+  ShotGridRecord,
+  SummarizeOptions,
+  SummaryField,
+  SummaryResult,
+  UpdateOptions,
+} from './entities/types.js';
+import { createRecord, deleteRecord, reviveRecord, updateRecord } from './entities/write.js';
+import { ApiClient } from './http/api-client.js';
+import type { ShotGridClientOptions } from './options.js';
+import { downloadFile, uploadFile, waitForThumbnail, waitForThumbnails } from './transfers/index.js';
+import type {
+  DownloadOptions,
+  DownloadResult,
+  DownloadSource,
+  ThumbnailResult,
+  ThumbnailWaitOptions,
+  UploadOptions,
+  UploadResult,
+  UploadTarget,
+} from './transfers/types.js';
+
+/**
+ * A connection to one ShotGrid (Flow Production Tracking) site.
+ *
+ * Every method takes an `AbortSignal` (in its options) and fails only with `ShotGridError`.
+ * Reads, updates and deletes are retried on transient failures; creates and batches are never
+ * repeated once they may have reached the site (`SG_OUTCOME_UNKNOWN`). Call {@link close} when done.
+ *
+ * @example
+ * ```ts
+ * const sg = new ShotGridClient({ site: 'https://studio.shotgrid.autodesk.com', auth: { scriptName, scriptKey } });
+ * const shots = await sg.find('Shot', [['sg_status_list', 'is', 'ip']], { fields: ['code', 'sg_sequence.Sequence.code'] });
+ * await sg.close();
+ * ```
+ */
+export class ShotGridClient {
+  readonly #api: ApiClient;
+
+  /** Validates the options (`SG_CONFIG` on any problem) and prepares the connection pool. No request is made. */
+  constructor(options: ShotGridClientOptions) {
+    this.#api = new ApiClient(resolveClientOptions(options));
+  }
+
+  /** The site's origin. */
+  get siteUrl(): URL {
+    return new URL(this.#api.siteUrl.href);
+  }
+
+  /** Server information (`GET /api/v1/`, no authentication). */
+  info(options: CallOptions = {}): Promise<ServerInfo> {
+    return readServerInfo(this.#api, options);
+  }
+
+  /**
+   * Matching records as flat objects (`{type, id, code, project: {type, id, name}, …}`). Reads every
+   * page unless `limit` or `page` is given.
+   */
+  find<T extends ShotGridRecord = ShotGridRecord>(type: string, filters: Filters | null | undefined, options: FindOptions = {}): Promise<T[]> {
+    return findRecords(this.#api, type, filters, options) as Promise<T[]>;
+  }
+
+  /**
+   * Matching records one at a time; the next page is fetched while the caller handles the
+   * current one, and at most two pages are held in memory. Breaking out of the loop cancels
+   * the prefetch.
+   */
+  iterate<T extends ShotGridRecord = ShotGridRecord>(type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<T, void, undefined> {
+    return iterateRecords(this.#api, type, filters, options) as AsyncGenerator<T, void, undefined>;
+  }
+
+  /** The first matching record, or `null`. */
+  findOne<T extends ShotGridRecord = ShotGridRecord>(type: string, filters: Filters | null | undefined, options: Omit<FindOptions, 'limit' | 'page' | 'pageSize'> = {}): Promise<T | null> {
+    return findOneRecord(this.#api, type, filters, options) as Promise<T | null>;
+  }
+
+  /** Summaries (counts, sums, …) over matching records, optionally grouped. */
+  summarize(type: string, filters: Filters | null | undefined, summaryFields: SummaryField[], options: SummarizeOptions = {}): Promise<SummaryResult> {
+    return summarizeRecords(this.#api, type, filters, summaryFields, options);
+  }
+
+  /** The number of matching records. */
+  count(type: string, filters: Filters | null | undefined, options: CountOptions = {}): Promise<number> {
+    return countRecords(this.#api, type, filters, options);
+  }
+
+  /**
+   * Creates a record and returns it. Never repeated once the request may have reached the site:
+   * such a failure is `SG_OUTCOME_UNKNOWN` (look the record up before creating it again).
+   */
+  create<T extends ShotGridRecord = ShotGridRecord>(type: string, data: Record<string, unknown>, options: CreateOptions = {}): Promise<T> {
+    return createRecord(this.#api, type, data, options) as Promise<T>;
+  }
+
+  /** Updates a record and returns it; `multiEntityUpdateModes` adds/removes links instead of replacing them. */
+  update<T extends ShotGridRecord = ShotGridRecord>(type: string, id: number, data: Record<string, unknown>, options: UpdateOptions = {}): Promise<T> {
+    return updateRecord(this.#api, type, id, data, options) as Promise<T>;
+  }
+
+  /** Retires (soft-deletes) a record. */
+  delete(type: string, id: number, options: CallOptions = {}): Promise<boolean> {
+    return deleteRecord(this.#api, type, id, options);
+  }
+
+  /** Revives a retired record; `false` when it was not retired. */
+  revive(type: string, id: number, options: CallOptions = {}): Promise<boolean> {
+    return reviveRecord(this.#api, type, id, options);
+  }
+
+  /**
+   * Runs creates, updates and deletes in one transaction (all or nothing). Like `create`, never
+   * repeated once it may have reached the site.
+   */
+  batch(requests: BatchRequest[], options: CallOptions = {}): Promise<BatchResult[]> {
+    return runBatch(this.#api, requests, options);
+  }
+
+  /** Field schemas of an entity type (or of one field), keyed by field name. */
+  schemaFieldRead(type: string, field?: string, options: SchemaFieldReadOptions = {}): Promise<Record<string, SchemaField>> {
+    return readFieldSchema(this.#api, type, field, options);
+  }
+
+  /** Uploads a file to a record's field (thumbnail for `image`) or as a record-level Attachment. */
+  upload(target: UploadTarget, path: string, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadFile(this.#api, target, path, options);
+  }
+
+  /** Downloads a file field, attachment or URL to a file path, a directory, or `'buffer'`. */
+  download(source: DownloadSource, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadFile(this.#api, source, dest, options);
+  }
+
+  /** Waits until each record's thumbnail is ready (or failed, or the timeout passes). */
+  waitForThumbnails(type: string, ids: number[], options: ThumbnailWaitOptions = {}): Promise<ThumbnailResult[]> {
+    return waitForThumbnails(this.#api, type, ids, options);
+  }
+
+  /** Single-record form of {@link waitForThumbnails}. */
+  waitForThumbnail(type: string, id: number, options: ThumbnailWaitOptions = {}): Promise<ThumbnailResult> {
+    return waitForThumbnail(this.#api, type, id, options);
+  }
+
+  /** Closes the connection pool. Later calls fail with `SG_CONFIG`. */
+  close(): Promise<void> {
+    return this.#api.close();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * `find`, `findOne` and `iterate` over `POST /entity/{type}/_search` (hash filters), with the
+ * Python API's paging rules: a single page when `page` is given or `limit` fits in one page,
+ * otherwise every page until a short one (or `limit`).
+ */
+import type { ApiCaller } from '../api-caller.js';
+import { ShotGridError } from '../errors.js';
+import { toRestFilter, type Filters } from './filters.js';
+import { checkFieldName, dataOf, entityPath, flattenRecords } from './records.js';
+import type { FindOptions, ReadOptions, ShotGridRecord, SortSpec } from './types.js';
+
+/** Content type of hash-form filters. */
+export const VENDOR_HASH = 'application/vnd+shotgun.api3_hash+json';
+export const DEFAULT_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = 5000;
+
+/** How a search walks the pages. */
+interface SearchPlan {
+  type: string;
+  body: Record<string, unknown>;
+  pageSize: number;
+  firstPage: number;
+  /** Only `firstPage` is read. */
+  singlePage: boolean;
+  /** Most records to return. */
+  limit: number;
+}
+
+function configError(message: string): ShotGridError {
+  return new ShotGridError('SG_CONFIG', message);
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configError(`${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+  }
+  return value;
+}
+
+/** `'-created_at,code'` from the accepted sort shapes. */
+export function sortParam(sort: SortSpec | SortSpec[] | undefined): string | undefined {
+  if (sort === undefined) return undefined;
+  const keys: string[] = [];
+  for (const spec of Array.isArray(sort) ? sort : [sort]) {
+    if (typeof spec === 'string') {
+      for (const part of spec.split(',')) {
+        const key = part.trim();
+        if (key) keys.push(`${key.startsWith('-') ? '-' : ''}${checkFieldName(key.replace(/^[-+]/, ''), 'sort field')}`);
+      }
+      continue;
+    }
+    const field = typeof spec === 'object' && spec !== null ? ('field_name' in spec ? spec.field_name : spec.field) : undefined;
+    const direction = typeof spec === 'object' && spec !== null ? (spec.direction ?? 'asc') : undefined;
+    if (direction !== 'asc' && direction !== 'desc') throw configError(`sort direction must be 'asc' or 'desc'`);
+    keys.push(`${direction === 'desc' ? '-' : ''}${checkFieldName(field, 'sort field')}`);
+  }
+  return keys.length > 0 ? keys.join(',') : undefined;
+}
+
+/** The `options` of a read. */
+export function readOptionsBody(options: ReadOptions): Record<string, unknown> {
+  return {
+    return_only: options.retired ? 'retired' : 'active',
+    include_archived_projects: options.includeArchivedProjects ?? true,
+  };
+}
+
+function fieldsParam(fields: unknown): string[] {
+  if (fields === undefined) return ['id'];
+  if (!Array.isArray(fields)) throw configError(`fields must be a list of field names such as ['code', 'project']`);
+  const names = fields.map((f) => checkFieldName(f));
+  return names.length > 0 ? names : ['id'];
+}
+
+function planSearch(type: string, filters: Filters | null | undefined, options: FindOptions): SearchPlan {
+  const pageSize = options.pageSize === undefined ? DEFAULT_PAGE_SIZE : wholeNumber(options.pageSize, 'pageSize', 1, MAX_PAGE_SIZE);
+  const limit = options.limit === undefined ? 0 : wholeNumber(options.limit, 'limit', 0);
+  const page = options.page === undefined ? 0 : wholeNumber(options.page, 'page', 0);
+  const body: Record<string, unknown> = {
+    filters: toRestFilter(filters, options.filterOperator),
+    fields: fieldsParam(options.fields),
+    options: readOptionsBody(options),
+  };
+  const sort = sortParam(options.sort);
+  if (sort) body.sort = sort;
+  // As the Python API: a limit that fits one page is that page's size (so `page` counts in limits).
+  const size = limit > 0 && limit <= pageSize ? limit : pageSize;
+  return { type, body, pageSize: size, firstPage: page || 1, singlePage: page > 0 || (limit > 0 && limit <= pageSize), limit: limit || Number.POSITIVE_INFINITY };
+}
+
+async function fetchPage(api: ApiCaller, plan: SearchPlan, number: number, signal?: AbortSignal): Promise<ShotGridRecord[]> {
+  const res = await api.request({
+    method: 'POST',
+    path: `${entityPath(plan.type)}/_search`,
+    json: { ...plan.body, page: { size: plan.pageSize, number } },
+    contentType: VENDOR_HASH,
+    idempotent: true,
+    signal,
+  });
+  return flattenRecords(dataOf(res.body), plan.type);
+}
+
+/** A signal that fires when `outer` does or when the owner calls `abort()`. */
+function linkedController(outer?: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  return controller;
+}
+
+/**
+ * Yields matching records page by page; while the caller handles one page the next is already
+ * being fetched. At most two pages are held, so memory stays bounded for any result size.
+ */
+export async function* iterateRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<ShotGridRecord, void, undefined> {
+  const plan = planSearch(type, filters, options);
+  const controller = linkedController(options.signal);
+  let number = plan.firstPage;
+  let pending: Promise<ShotGridRecord[]> | undefined = fetchPage(api, plan, number, controller.signal);
+  let yielded = 0;
+  try {
+    while (pending) {
+      const records: ShotGridRecord[] = await pending;
+      pending = undefined;
+      const more = !plan.singlePage && records.length === plan.pageSize && yielded + records.length < plan.limit;
+      if (more) {
+        pending = fetchPage(api, plan, ++number, controller.signal);
+        // If the caller stops early, the prefetch's failure must not surface as unhandled.
+        pending.catch(() => undefined);
+      }
+      for (const record of records) {
+        if (yielded >= plan.limit) return;
+        yielded++;
+        yield record;
+      }
+    }
+  } finally {
+    // Cancels a prefetch nobody will read.
+    if (pending) controller.abort();
+  }
+}
+
+/** Every matching record (all pages unless `limit`/`page` say otherwise). */
+export async function findRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): Promise<ShotGridRecord[]> {
+  const out: ShotGridRecord[] = [];
+  for await (const record of iterateRecords(api, type, filters, options)) out.push(record);
+  return out;
+}
+
+/** The first matching record, or `null`. */
+export async function findOneRecord(api: ApiCaller, type: string, filters: Filters | null | undefined, options: Omit<FindOptions, 'limit' | 'page' | 'pageSize'> = {}): Promise<ShotGridRecord | null> {
+  const [first] = await findRecords(api, type, filters, { ...options, limit: 1, page: undefined, pageSize: undefined });
+  return first ?? null;
+}

@@ -1,0 +1,130 @@
+/**
+ * The request layer: the `ApiCaller` the entity and transfer modules use. It adds the bearer
+ * token (renewing once and replaying once on a 401), the per-site concurrency limit, retries
+ * and the idempotency rule:
+ *
+ * - A request whose repetition is harmless (`idempotent: true`: reads, token, upload init, part
+ *   links, updates, deletes) is retried on network errors, timeouts, 429, 502, 503 and 504.
+ * - A request that must not run twice (`idempotent: false`: create, batch, upload completion) is
+ *   retried only when the failure proves the server did not process it: the connection could
+ *   not be made, or the site answered 429 or 503. When it may have been processed (reset or
+ *   timeout after the body was sent, 502/504 from a gateway), it fails with
+ *   `SG_OUTCOME_UNKNOWN` instead of being repeated.
+ */
+import type { Dispatcher } from 'undici';
+import type { ApiCaller, ApiRequest, ApiResponse, ResolvedTimeouts, RetryRunOptions } from '../api-caller.js';
+import { parseTokenAnswer, TOKEN_PATH } from '../auth/grants.js';
+import { TokenManager } from '../auth/token-manager.js';
+import { isLoopbackHost, type ResolvedClientOptions, type ResolvedRetry } from '../config/resolve-options.js';
+import { ShotGridError, isShotGridError } from '../errors.js';
+import { createDispatcher } from './dispatcher.js';
+import { markRetry, retryClassOf } from './error-mapping.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { prepareRequest } from './prepare.js';
+import { runRetryable } from './retry.js';
+import { sendOnce, type PreparedRequest } from './transport.js';
+
+/** The error for a non-idempotent request that failed after it may have been applied. */
+function outcomeUnknown(err: ShotGridError): ShotGridError {
+  const e = new ShotGridError(
+    'SG_OUTCOME_UNKNOWN',
+    `${err.message}; the request may have been applied, so it was not repeated (check before trying again)`,
+    { status: err.status, errors: err.errors, requestId: err.requestId, method: err.method, path: err.path, cause: err },
+  );
+  return markRetry(e, 'never');
+}
+
+/** The client core shared by all modules of one `ShotGridClient`. */
+export class ApiClient implements ApiCaller {
+  readonly siteUrl: URL;
+  readonly dispatcher: Dispatcher;
+  readonly timeouts: ResolvedTimeouts;
+  readonly userAgent: string;
+  readonly #retry: ResolvedRetry;
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #tokens: TokenManager;
+  readonly #debug: (message: string) => void;
+  #closed = false;
+
+  constructor(options: ResolvedClientOptions) {
+    this.siteUrl = options.siteUrl;
+    this.timeouts = options.timeouts;
+    this.userAgent = options.userAgent;
+    this.#retry = options.retry;
+    this.#debug = options.logger.debug;
+    this.#limiter = new ConcurrencyLimiter(options.maxConnections);
+    this.dispatcher = createDispatcher(options);
+    this.#tokens = new TokenManager({
+      credentials: options.credentials,
+      sudoAsLogin: options.sudoAsLogin,
+      debug: this.#debug,
+      fetchToken: async (form) => {
+        const res = await this.request({ method: 'POST', path: TOKEN_PATH, form, anonymous: true, idempotent: true });
+        return parseTokenAnswer(res.body);
+      },
+    });
+    if (this.siteUrl.protocol === 'http:' && !isLoopbackHost(this.siteUrl.hostname)) {
+      options.logger.warn(`ShotGrid site ${this.siteUrl.origin} uses plain http://: credentials and tokens travel unencrypted`);
+    }
+  }
+
+  /** Makes one API call: auth, concurrency limit, retries per `idempotent`, error mapping. */
+  async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
+    if (this.#closed) throw new ShotGridError('SG_CONFIG', 'the client is closed');
+    const prepared = prepareRequest(req, this.siteUrl, this.userAgent);
+    return this.retryable(
+      async () => {
+        try {
+          return await this.#attempt<T>(prepared, req);
+        } catch (err) {
+          if (!req.idempotent && isShotGridError(err) && retryClassOf(err) === 'idempotent') throw outcomeUnknown(err);
+          throw err;
+        }
+      },
+      {
+        signal: req.signal,
+        shouldRetry: (err) => (req.idempotent ? retryClassOf(err) !== 'never' : retryClassOf(err) === 'always'),
+      },
+    );
+  }
+
+  /** One attempt, with a single token renewal and replay after a 401 (the site did not process it). */
+  async #attempt<T>(prepared: PreparedRequest, req: ApiRequest): Promise<ApiResponse<T>> {
+    const { signal } = req;
+    let token = req.anonymous ? undefined : await this.#token(signal);
+    for (let replayed = false; ; replayed = true) {
+      const release = await this.#limiter.acquire(signal);
+      try {
+        return await sendOnce<T>(prepared, { dispatcher: this.dispatcher, timeouts: this.timeouts, authorization: token && `Bearer ${token}`, signal });
+      } catch (err) {
+        if (!(token && !replayed && isShotGridError(err) && err.status === 401)) throw err;
+        this.#tokens.invalidate(token);
+        this.#debug(`${prepared.method} ${prepared.displayPath}: token refused (401); renewing and replaying once`);
+      } finally {
+        release();
+      }
+      token = await this.#token(signal);
+    }
+  }
+
+  /** A token; its failures already went through their own retries, so they end the call. */
+  async #token(signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.#tokens.getToken(signal);
+    } catch (err) {
+      throw typeof err === 'object' && err !== null ? markRetry(err, 'never') : err;
+    }
+  }
+
+  /** Runs `fn` with the client's backoff; honours `retryAfterMs` on errors. */
+  retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions = {}): Promise<T> {
+    return runRetryable(fn, this.#retry, { ...options, debug: this.#debug });
+  }
+
+  /** Closes the connection pools; later requests fail with `SG_CONFIG`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.dispatcher.close();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * One HTTP exchange with the site: send, read, parse, map failures. No retries, no auth
+ * renewal (see `api-client.ts`).
+ */
+import type { Dispatcher } from 'undici';
+import type { ApiResponse, HttpMethod, ResolvedTimeouts } from '../api-caller.js';
+import { abortError } from './abort.js';
+import { badResponseError, httpError, transportError, type RequestContext } from './error-mapping.js';
+
+/** A request ready to send: URL parts resolved, body serialised. */
+export interface PreparedRequest {
+  method: HttpMethod;
+  /** `https://site.example.com` */
+  origin: string;
+  /** Path and query as sent. */
+  pathWithQuery: string;
+  /** Path without query, for messages and errors. */
+  displayPath: string;
+  headers: Record<string, string>;
+  body?: string;
+  responseType: 'json' | 'none';
+  okStatuses: readonly number[];
+}
+
+/** Per-exchange settings. */
+export interface ExchangeOptions {
+  dispatcher: Dispatcher;
+  timeouts: ResolvedTimeouts;
+  /** `Bearer …` header value, when authenticated. */
+  authorization?: string;
+  signal?: AbortSignal;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function isJsonType(headers: Headers): boolean {
+  const type = String(headers['content-type'] ?? '').toLowerCase();
+  return type === '' || type.includes('json');
+}
+
+/** Parses a body: empty → undefined; HTML or broken JSON → `SG_BAD_RESPONSE`. */
+function parseBody(status: number, text: string, headers: Headers, ctx: RequestContext): unknown {
+  if (text.trim() === '') return undefined;
+  const type = String(headers['content-type'] ?? '').toLowerCase();
+  if (type.includes('html') || /^\s*</.test(text)) {
+    throw badResponseError(status, text, headers, ctx, `expected JSON but got ${type.includes('html') ? 'an HTML page' : 'markup'}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badResponseError(status, text, headers, ctx, isJsonType(headers) ? 'invalid JSON' : `expected JSON but got ${type.split(';')[0]}`);
+  }
+}
+
+/** Sends one request and returns the parsed answer, or throws a mapped `ShotGridError`. */
+export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions): Promise<ApiResponse<T>> {
+  const ctx: RequestContext = { method: req.method, path: req.displayPath };
+  const { signal } = options;
+  const headers = options.authorization ? { ...req.headers, authorization: options.authorization } : req.headers;
+  try {
+    const res = await options.dispatcher.request({
+      origin: req.origin,
+      path: req.pathWithQuery,
+      method: req.method,
+      headers,
+      body: req.body,
+      signal,
+      headersTimeout: options.timeouts.headers,
+      bodyTimeout: options.timeouts.body,
+    });
+    const status = res.statusCode;
+    const resHeaders = res.headers as Headers;
+    const ok = (status >= 200 && status < 300) || req.okStatuses.includes(status);
+    if (ok && req.responseType === 'none') {
+      await res.body.dump();
+      return { status, headers: resHeaders, body: undefined as T };
+    }
+    const text = await res.body.text();
+    const body = parseBody(status, text, resHeaders, ctx);
+    if (!ok) throw httpError(status, body, resHeaders, ctx);
+    return { status, headers: resHeaders, body: body as T };
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal, { method: ctx.method, path: ctx.path });
+    if (err instanceof Error && err.name === 'ShotGridError') throw err;
+    throw transportError(err, ctx);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * `@sgflow/node-red-shotgrid/lib`: a typed client for the ShotGrid (Flow Production Tracking)
+ * REST API, usable on its own (no Node-RED imports).
+ *
+ * @example
+ * ```ts
+ * import { ShotGridClient, isShotGridError } from '@sgflow/node-red-shotgrid/lib';
+ * ```
+ * @packageDocumentation
+ */
+export { ShotGridClient } from './client.js';
+export { ShotGridError, isShotGridError, redactUrl } from './errors.js';
+export type { ShotGridErrorCode, ShotGridErrorDetails, ShotGridServerError } from './errors.js';
+export { isTransientImageUrl } from './transfers/index.js';
+export type * from './transfers/types.js';
+export type * from './options.js';
+export type * from './entities/types.js';
+export type { Filters, FilterList, FilterCondition, FilterGroup, HashFilterGroup, FilterRelation } from './entities/filters.js';
+export type { ResolvedTimeouts } from './api-caller.js';

@@ -1,0 +1,123 @@
+/** Public types of uploads, downloads and thumbnail waits. */
+
+/** Where an upload goes: a field of a record, or (no `field`) a record-level Attachment. */
+export interface UploadTarget {
+  type: string;
+  id: number;
+  /** `image`/`filmstrip_image` → thumbnail upload; another file field → Attachment in that field; omitted → record-level Attachment. */
+  field?: string;
+}
+
+/** Progress of a transfer, reported at most a few times a second. */
+export interface TransferProgress {
+  /** Bytes confirmed so far. */
+  loaded: number;
+  /** Total bytes (undefined when a download's size is unknown). */
+  total: number | undefined;
+  /** Part number of the most recent progress (1 for single transfers). */
+  part: number;
+  /** Parts finished. */
+  partsDone: number;
+  /** Parts in all. */
+  partsTotal: number;
+  /** Recent throughput. */
+  bytesPerSecond: number;
+}
+
+/** Options of `ShotGridClient.upload`. */
+export interface UploadOptions {
+  /** Attachment display name (default: the file name). Ignored for thumbnails. */
+  displayName?: string;
+  /** Tags for the Attachment, as `{type:'Tag', id}`. Ignored for thumbnails. */
+  tags?: Array<{ type: 'Tag'; id: number }>;
+  /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts). Default 20,000,000... */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  /** Files larger than this use multipart (default 20,000,000 bytes, as the Python API). */
+  multipartThreshold?: number;
+  /** Name sent to ShotGrid (default: the file's base name). */
+  fileName?: string;
+  /** Cancels the upload; a multipart upload is aborted on the storage. */
+  signal?: AbortSignal;
+  /** Progress callback. */
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+/** What an upload created. */
+export interface UploadResult {
+  /** The target as given. */
+  target: UploadTarget;
+  /** The field value after completion (url hash / image string), or the Attachment reference. */
+  value: unknown;
+  /** The Attachment created, when the upload produced one. */
+  attachment?: { type: 'Attachment'; id: number };
+  /** Bytes sent. */
+  bytes: number;
+  /** Parts (1 for a single PUT). */
+  parts: number;
+  /** HTTP attempts made against the storage in all (1 per part when nothing failed). */
+  attempts: number;
+  /** Whether multipart was used. */
+  multipart: boolean;
+}
+
+/** A download source: a file field of a record, an attachment / url-field value, or a URL. */
+export type DownloadSource =
+  | { type: string; id: number; field: string }
+  | { url: string; name?: string; type?: string; id?: number; link_type?: string }
+  | string;
+
+/** Options of `ShotGridClient.download`. */
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: TransferProgress) => void;
+  /** Replace an existing destination file (default false → `SG_FILE`). */
+  overwrite?: boolean;
+  /** Resume with Range after a failure mid-body (default true). */
+  resume?: boolean;
+  /** `alt` for field sources: `original` (default) or `thumbnail`. */
+  alt?: 'original' | 'thumbnail';
+  /** Largest body accepted for `'buffer'` destinations (default 64 MiB). */
+  maxBufferBytes?: number;
+}
+
+/** What a download produced. */
+export interface DownloadResult {
+  /** Final file path, absent for buffer downloads. */
+  path?: string;
+  /** The bytes, for `'buffer'` destinations. */
+  buffer?: Buffer;
+  /** Bytes received. */
+  bytes: number;
+  /** Content-Type as served. */
+  contentType?: string;
+  /** HTTP attempts in all. */
+  attempts: number;
+}
+
+/** Options of `waitForThumbnails`. */
+export interface ThumbnailWaitOptions {
+  /** Image field (default `image`). */
+  field?: string;
+  /** Give up after this many ms (default 120,000). */
+  timeout?: number;
+  /** First poll interval in ms (default 1,000), growing with backoff. */
+  interval?: number;
+  /** Longest poll interval in ms (default 10,000). */
+  maxInterval?: number;
+  /**
+   * When a null field counts as `failed`: `after-transient` (default) only once this wait saw the
+   * field transient (a record that stays null ends as `timeout`); `always` at once.
+   */
+  nullIsFailure?: 'after-transient' | 'always';
+  signal?: AbortSignal;
+}
+
+/** The outcome for one entity. */
+export interface ThumbnailResult {
+  id: number;
+  /** `ready`: `url` is the signed URL; `failed`: the field is null after an upload; `timeout`: still transient. */
+  status: 'ready' | 'failed' | 'timeout';
+  url?: string;
+}

@@ -1,0 +1,159 @@
+/**
+ * `uploadFile`: a file from disk to a record's field (thumbnail for `image`/`filmstrip_image`)
+ * or as a record-level Attachment, straight to the storage (shotgrid-rest §6):
+ *
+ * 1. local checks (`SG_FILE` before any request), the plan (single PUT ≤ threshold, else parts);
+ * 2. the record's state before the init (so a lost completion can be checked, not repeated);
+ * 3. init → PUT(s) with retries, fresh links after 403s, stall detection;
+ * 4. completion exactly once; a multipart upload that fails or is aborted is aborted on the
+ *    site (flat body) before the error is thrown, so no upload is left open;
+ * 5. the field value / Attachment read back.
+ */
+import type { ApiCaller } from '../api-caller.js';
+import { ShotGridError } from '../errors.js';
+import { checkEntityType, checkFieldName, checkId } from '../entities/records.js';
+import { abortError } from '../http/abort.js';
+import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './completion.js';
+import { putContentType } from './content-type.js';
+import { checkUploadFile, uploadFileName } from './local-file.js';
+import { uploadParts } from './multipart-upload.js';
+import { planUpload, type UploadPlan } from './part-plan.js';
+import { ProgressReporter } from './progress.js';
+import { putToStorage, type StoragePutResult } from './storage-put.js';
+import { putWithRetries } from './storage-retry.js';
+import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
+import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
+
+function configError(message: string): ShotGridError {
+  return new ShotGridError('SG_CONFIG', message);
+}
+
+function checkTarget(target: unknown): UploadTarget {
+  if (typeof target !== 'object' || target === null) throw configError('upload target must be {type, id[, field]}');
+  const t = target as UploadTarget;
+  const field = t.field === undefined || t.field === null || t.field === '' ? undefined : checkFieldName(t.field);
+  if (field?.includes('.')) throw configError('upload field must be a field of the record itself (no dotted path)');
+  return { type: checkEntityType(t.type), id: checkId(t.id), ...(field ? { field } : {}) };
+}
+
+/** `upload_data`: display name and tags for Attachments, `{}` for thumbnails (the site ignores them). */
+function uploadData(target: UploadTarget, fileName: string, options: UploadOptions): Record<string, unknown> {
+  if (target.field && THUMBNAIL_FIELDS.has(target.field)) return {};
+  if (options.displayName !== undefined && typeof options.displayName !== 'string') throw configError('displayName must be a string');
+  const data: Record<string, unknown> = { display_name: options.displayName || fileName };
+  if (options.tags !== undefined) {
+    const ok = Array.isArray(options.tags) && options.tags.every((t) => typeof t === 'object' && t !== null && t.type === 'Tag' && Number.isSafeInteger(t.id) && t.id > 0);
+    if (!ok) throw configError(`tags must be a list of {type: 'Tag', id}`);
+    if (options.tags.length > 0) data.tags = options.tags.map((t) => ({ type: 'Tag', id: t.id }));
+  }
+  return data;
+}
+
+/** What the `sg` storage's PUT answered: its `upload_id`/`original_filename` go into `upload_info`. */
+function mergeSgReply(info: UploadInfo, put: StoragePutResult): UploadInfo {
+  const data = typeof put.json === 'object' && put.json !== null ? (put.json as { data?: unknown }).data : undefined;
+  if (typeof data !== 'object' || data === null) return info;
+  const { upload_id: uploadId, original_filename: originalFilename } = data as Record<string, unknown>;
+  return {
+    ...info,
+    ...(uploadId !== undefined && uploadId !== null ? { upload_id: uploadId } : {}),
+    ...(typeof originalFilename === 'string' && originalFilename !== '' ? { original_filename: originalFilename } : {}),
+  };
+}
+
+/** State of one upload run. */
+interface UploadRun {
+  api: ApiCaller;
+  target: UploadTarget;
+  file: string;
+  fileName: string;
+  plan: UploadPlan;
+  progress: ProgressReporter;
+  signal?: AbortSignal;
+  attempts: number;
+}
+
+/** The single PUT; a 403 re-inits for a fresh link. Returns the session the bytes went to. */
+async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ session: UploadSession; info: UploadInfo }> {
+  let session = first;
+  const put = await putWithRetries(run.api, {
+    link: session.uploadUrl,
+    freshLink: async () => {
+      session = await initUpload(run.api, run.target, run.fileName, false, run.signal);
+      return session.uploadUrl;
+    },
+    signal: run.signal,
+    onAttempt: () => run.attempts++,
+    put: async (url) => {
+      let sent = 0;
+      try {
+        return await putToStorage(run.api, {
+          url,
+          file: run.file,
+          start: 0,
+          end: run.plan.size,
+          contentType: putContentType(url, run.fileName, false),
+          signal: run.signal,
+          onBytes: (bytes) => {
+            sent += bytes;
+            run.progress.add(bytes, 1);
+          },
+        });
+      } catch (err) {
+        run.progress.add(-sent, 1);
+        throw err;
+      }
+    },
+  });
+  run.progress.partDone(1);
+  return { session, info: session.storage === 'sg' ? mergeSgReply(session.info, put) : { ...session.info } };
+}
+
+/** Uploads a file from disk to a record's field or as a record-level Attachment. */
+export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions = {}): Promise<UploadResult> {
+  const target = checkTarget(targetIn);
+  const local = await checkUploadFile(path);
+  const fileName = uploadFileName(options.fileName, local.name);
+  let plan = planUpload(local.size, options);
+  const data = uploadData(target, fileName, options);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw configError('onProgress must be a function');
+  const { signal } = options;
+  if (signal?.aborted) throw abortError(signal);
+
+  const probe = completionProbe(api, target, fileName);
+  await probe.before(signal);
+  let session = await initUpload(api, target, fileName, plan.multipart, signal);
+  if (plan.multipart && !session.multipart) plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
+  const run: UploadRun = {
+    api, target, file: local.path, fileName, plan, signal, attempts: 0,
+    progress: new ProgressReporter({ total: local.size, partsTotal: plan.partCount, onProgress: options.onProgress }),
+  };
+
+  try {
+    let info: UploadInfo;
+    if (plan.multipart) {
+      const etags = await uploadParts({ api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++ });
+      info = { ...session.info, etags };
+    } else {
+      ({ session, info } = await sendSingle(run, session));
+    }
+    if (signal?.aborted) throw abortError(signal);
+    await completeExactlyOnce(api, session, info, data, probe, signal);
+  } catch (err) {
+    // No orphan: an open multipart upload is aborted before the error goes to the caller.
+    if (session.multipart) await abortUpload(api, session);
+    throw signal?.aborted ? abortError(signal, { attempts: run.attempts }) : err;
+  }
+  run.progress.finish();
+  // The upload is done: a failed read-back must not look like a failed upload (and invite a duplicate).
+  const outcome = await probe.outcome().catch(() => ({ value: null, attachment: undefined }));
+  return {
+    target: targetIn,
+    value: outcome.value,
+    ...(outcome.attachment ? { attachment: outcome.attachment } : {}),
+    bytes: local.size,
+    parts: plan.partCount,
+    attempts: run.attempts,
+    multipart: plan.multipart,
+  };
+}

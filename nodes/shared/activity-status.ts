@@ -1,0 +1,118 @@
+/**
+ * The node status line, kept like the core HTTP Request node does it: a counter of messages in
+ * flight (blue while any is), throttled transfer progress, green dot on success, red ring with
+ * the error code on failure. Every `status()` call reaches open editors and Status nodes, so
+ * progress is limited to a few updates a second.
+ */
+import type { TransferProgress } from '../../lib/index.js';
+import type { NodeStatus, RedNode } from './red-types.js';
+
+/** Status texts (already translated) the tracker shows. */
+export interface ActivityTexts {
+  /** Shown while messages are in flight, e.g. "uploading". */
+  busy: string;
+  /** Shown after the last message succeeded, unless the caller gives its own text. */
+  done: string;
+}
+
+/** Smallest gap between two progress updates: at most four a second. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+/** Formats progress as "42% 31 MB/s" (or "31 MB 12 MB/s" when the total is unknown). */
+export function formatProgress(p: Pick<TransferProgress, 'loaded' | 'total' | 'bytesPerSecond'>): string {
+  const rate = `${formatBytes(p.bytesPerSecond)}/s`;
+  if (p.total && p.total > 0) return `${Math.min(100, Math.floor((p.loaded / p.total) * 100))}% ${rate}`;
+  return `${formatBytes(p.loaded)} ${rate}`;
+}
+
+/** Bytes in decimal units, short: "850 kB", "31 MB", "1.2 GB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const shown = value >= 10 || unit === 0 ? Math.round(value).toString() : value.toFixed(1);
+  return `${shown} ${units[unit]}`;
+}
+
+/** Tracks one node's messages in flight and shows it in the node's status. */
+export class ActivityStatus {
+  readonly #node: RedNode;
+  readonly #texts: ActivityTexts;
+  readonly #now: () => number;
+  #inFlight = 0;
+  #lastProgressAt = -Infinity;
+  #stopped = false;
+
+  constructor(node: RedNode, texts: ActivityTexts, now: () => number = Date.now) {
+    this.#node = node;
+    this.#texts = texts;
+    this.#now = now;
+  }
+
+  /** Messages currently being handled. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** A message started. `queued` is shown when messages wait for a free slot. */
+  begin(queued = 0): void {
+    this.#inFlight++;
+    this.#lastProgressAt = -Infinity;
+    this.#busy(queued);
+  }
+
+  /** Messages are waiting for a free slot (the count changed). */
+  queued(queued: number): void {
+    if (this.#inFlight > 0) this.#busy(queued);
+  }
+
+  /** Transfer progress; dropped when the last update was under {@link PROGRESS_INTERVAL_MS} ago. */
+  progress(p: TransferProgress): void {
+    const now = this.#now();
+    if (now - this.#lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    this.#lastProgressAt = now;
+    const prefix = this.#inFlight > 1 ? `${this.#inFlight}× ` : '';
+    this.#show({ fill: 'blue', shape: 'ring', text: prefix + formatProgress(p) });
+  }
+
+  /** A message finished well; `text` replaces the default "done" text. */
+  succeed(text?: string, queued = 0): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#inFlight > 0) this.#busy(queued);
+    else this.#show({ fill: 'green', shape: 'dot', text: text ?? this.#texts.done });
+  }
+
+  /** A message finished with something the user should look at (not an error), e.g. a timeout. */
+  warn(text: string, queued = 0): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#inFlight > 0) this.#busy(queued);
+    else this.#show({ fill: 'yellow', shape: 'ring', text });
+  }
+
+  /** A message failed; the error code stays visible until the next message. */
+  fail(code: string): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#show({ fill: 'red', shape: 'ring', text: code });
+  }
+
+  /** Clears the status for good (the node is closing). */
+  stop(): void {
+    this.#stopped = true;
+    this.#inFlight = 0;
+    this.#node.status({});
+  }
+
+  #busy(queued: number): void {
+    const count = this.#inFlight > 1 ? ` (${this.#inFlight})` : '';
+    const waiting = queued > 0 ? ` +${queued}` : '';
+    this.#show({ fill: 'blue', shape: 'dot', text: `${this.#texts.busy}${count}${waiting}` });
+  }
+
+  #show(status: NodeStatus): void {
+    if (!this.#stopped) this.#node.status(status);
+  }
+}

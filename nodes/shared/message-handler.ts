@@ -1,0 +1,124 @@
+/**
+ * The input/close plumbing every ShotGrid node shares: one AbortController per message, an
+ * optional bound on messages handled at once (the rest wait in order), errors routed to
+ * `done(err)` with an own `code` (so Catch nodes get `msg.error.code`), and on close/redeploy
+ * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
+ */
+import { isShotGridError, ShotGridError } from '../../lib/index.js';
+import { ActivityStatus, type ActivityTexts } from './activity-status.js';
+import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
+
+/** Longest a close waits for aborted messages to settle (aborting a multipart upload included). */
+export const CLOSE_WAIT_MS = 1000;
+
+/** What a node's handler gets for one message. */
+export interface MessageContext {
+  msg: NodeMessage;
+  send: NodeSend;
+  /** Fires when the node closes (redeploy, shutdown, node deleted). */
+  signal: AbortSignal;
+  /** The node's status line (for transfer progress). */
+  status: ActivityStatus;
+}
+
+/** How a message ended, for the status line; `undefined` means plain success. */
+export interface MessageOutcome {
+  /** Status text instead of the default "done" text. */
+  text?: string;
+  /** Show a yellow ring instead of a green dot (e.g. a thumbnail that timed out). */
+  warning?: boolean;
+}
+
+/** Options of {@link handleMessages}. */
+export interface HandlerOptions {
+  texts: ActivityTexts;
+  /** Most messages handled at once; 0 or undefined = no bound. */
+  maxConcurrent?: number;
+  /** Handles one message; rejections become `done(err)`. */
+  handle(ctx: MessageContext): Promise<MessageOutcome | void>;
+}
+
+interface Pending {
+  msg: NodeMessage;
+  send: NodeSend;
+  done: NodeDone;
+}
+
+/** Code given to errors that carry none (a bug, or something thrown outside the library). */
+export const UNEXPECTED_CODE = 'SG_UNEXPECTED';
+
+/** An Error with an own enumerable string `code`, as the Catch node needs it. */
+export function toCatchableError(err: unknown): Error & { code: string } {
+  if (isShotGridError(err)) return err;
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && Object.prototype.hasOwnProperty.call(err, 'code')) {
+    return err as Error & { code: string };
+  }
+  const wrapped = new Error(err instanceof Error ? err.message : String(err), { cause: err }) as Error & { code: string };
+  wrapped.code = UNEXPECTED_CODE;
+  return wrapped;
+}
+
+/** Installs the `input` and `close` handlers on `node`. */
+export function handleMessages(node: RedNode, options: HandlerOptions): ActivityStatus {
+  const status = new ActivityStatus(node, options.texts);
+  const running = new Map<AbortController, Promise<void>>();
+  const waiting: Pending[] = [];
+  const limit = options.maxConcurrent && options.maxConcurrent > 0 ? options.maxConcurrent : Infinity;
+  let closing = false;
+
+  const start = (pending: Pending): void => {
+    const controller = new AbortController();
+    status.begin(waiting.length);
+    const run = (async () => {
+      try {
+        const outcome = await options.handle({ msg: pending.msg, send: pending.send, signal: controller.signal, status });
+        if (closing) return pending.done();
+        if (outcome?.warning) status.warn(outcome.text ?? '', waiting.length);
+        else status.succeed(outcome?.text, waiting.length);
+        pending.done();
+      } catch (err) {
+        // Aborted because the flows are stopping: nobody is left to catch it.
+        if (closing) return pending.done();
+        const error = toCatchableError(err);
+        status.fail(error.code);
+        pending.done(error);
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        running.delete(controller);
+        const next = closing ? undefined : waiting.shift();
+        if (next) start(next);
+      });
+    running.set(controller, run);
+  };
+
+  // The runtime waits for `done` only when the listener declares exactly (msg, send, done).
+  node.on('input', (msg, send, done) => {
+    if (closing) return done();
+    const pending = { msg, send, done };
+    if (running.size < limit) start(pending);
+    else {
+      waiting.push(pending);
+      status.queued(waiting.length);
+    }
+  });
+
+  node.on('close', (_removed, done) => {
+    closing = true;
+    for (const pending of waiting.splice(0)) pending.done();
+    const reason = new ShotGridError('SG_ABORTED', 'the node was stopped (redeploy or shutdown)');
+    for (const controller of running.keys()) controller.abort(reason);
+    let timer: NodeJS.Timeout | undefined;
+    const settled = Promise.allSettled([...running.values()]);
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    });
+    void Promise.race([settled, deadline]).then(() => {
+      clearTimeout(timer);
+      status.stop();
+      done();
+    });
+  });
+  return status;
+}

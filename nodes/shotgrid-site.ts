@@ -1,0 +1,71 @@
+/**
+ * `shotgrid-site`: the config node holding a site URL and its credentials. It owns one
+ * `ShotGridClient` (created on first use, so a site nobody uses never connects) and closes it
+ * on redeploy/shutdown once the calls still in flight have settled. Also registers the dialog's
+ * Test connection admin route.
+ */
+import { ShotGridClient, ShotGridError } from '../lib/index.js';
+import { numberSetting } from './shared/properties.js';
+import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
+import { ClientLeases, type SiteHandle } from './shared/site-client.js';
+import { buildClientOptions, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
+import { registerTestRoute } from './shared/test-connection.js';
+
+/** Longest a closing site waits for calls in flight (their own close aborts them first). */
+const CLOSE_WAIT_MS = 2000;
+
+type SiteNode = RedNode & SiteHandle;
+
+const siteModule = function (RED: NodeAPI): void {
+  function ShotGridSiteNode(this: SiteNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    setUp(this, def);
+  }
+
+  function setUp(node: SiteNode, def: NodeDef): void {
+    const leases = new ClientLeases();
+    let client: ShotGridClient | undefined;
+    let closed = false;
+
+    const clientNow = (): ShotGridClient => {
+      if (client) return client;
+      const options = buildClientOptions(def as SiteConfig, (node.credentials ?? {}) as SiteCredentials, {
+        requestTimeoutMs: numberSetting(RED, 'shotgridSiteRequestTimeout', 0) || undefined,
+      }, {
+        warn: (message) => node.warn(message),
+        debug: (message) => node.debug(message),
+      });
+      client = new ShotGridClient(options);
+      return client;
+    };
+
+    node.useClient = <T>(fn: (c: ShotGridClient) => Promise<T>): Promise<T> =>
+      leases.run(async () => {
+        // Checked inside the lease so the caller sees a catchable error, not a closed pool.
+        if (closed) {
+          throw new ShotGridError('SG_ABORTED', 'the ShotGrid site node was stopped (redeploy or shutdown)');
+        }
+        return fn(clientNow());
+      });
+
+    node.on('close', (_removed, done) => {
+      closed = true;
+      void leases.idle(CLOSE_WAIT_MS).then(async () => {
+        const c = client;
+        client = undefined;
+        await c?.close().catch(() => undefined);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('shotgrid-site', ShotGridSiteNode, {
+    credentials: SITE_CREDENTIALS,
+    settings: {
+      shotgridSiteRequestTimeout: { value: 60000, exportable: false },
+    },
+  });
+  registerTestRoute(RED);
+};
+
+export = siteModule;

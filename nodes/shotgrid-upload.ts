@@ -1,0 +1,87 @@
+/**
+ * `shotgrid-upload`: streams a file from disk to a record's field (movie, thumbnail, filmstrip)
+ * or as an Attachment. Only the path travels in `msg`; the bytes go straight from disk to the
+ * storage (multipart for large files, aborted on the storage if the node closes).
+ */
+import { ShotGridError, type UploadOptions, type UploadTarget } from '../lib/index.js';
+import { formatBytes } from './shared/activity-status.js';
+import { toEntityRef } from './shared/entity-ref.js';
+import { handleMessages } from './shared/message-handler.js';
+import { asString, evaluateProperty, kindOf, numberSetting, parseIfJson, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
+import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
+import { siteHandle } from './shared/site-client.js';
+
+/** The editor's field picker type; its value `attachment` means "no field: a record Attachment". */
+const FIELD_PICKER = 'sgfield';
+const NO_FIELD = 'attachment';
+
+function asTags(value: unknown): UploadOptions['tags'] {
+  const parsed = parseIfJson(value, 'tags');
+  if (parsed === undefined || parsed === null || parsed === '') return undefined;
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((t) => {
+    const id = typeof t === 'object' && t !== null ? (t as { id?: unknown }).id : t;
+    const n = typeof id === 'string' ? Number(id) : id;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ShotGridError('SG_CONFIG', `tags must be Tag ids or {type: "Tag", id} (got ${kindOf(t)})`);
+    return { type: 'Tag' as const, id: n };
+  });
+}
+
+const uploadModule = function (RED: NodeAPI): void {
+  function ShotGridUploadNode(this: RedNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    setUp(this, def);
+  }
+
+  function setUp(node: RedNode, def: NodeDef): void {
+    const target = typedProperty(def, 'target', 'msg');
+    const field = typedProperty(def, 'field', FIELD_PICKER);
+    const filename = typedProperty(def, 'filename', 'msg');
+    const displayName = typedProperty(def, 'displayName');
+    const tags = typedProperty(def, 'tags', 'json');
+    const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
+    const transfer = {
+      concurrency: numberSetting(RED, 'shotgridUploadConcurrency', 0),
+      partSize: numberSetting(RED, 'shotgridUploadPartSize', 0),
+      multipartThreshold: numberSetting(RED, 'shotgridUploadMultipartThreshold', 0),
+    };
+
+    handleMessages(node, {
+      texts: { busy: RED._('shotgrid-upload.status.uploading'), done: RED._('shotgrid-upload.status.done') },
+      maxConcurrent,
+      async handle({ msg, send, signal, status }) {
+        const ref = toEntityRef(await requireProperty(RED, node, msg, 'target record', target), undefined, 'target record');
+        const fieldValue = field.type === FIELD_PICKER ? field.value : await evaluateProperty(RED, node, msg, 'field', field);
+        const fieldName = fieldValue === undefined || fieldValue === null ? '' : asString(fieldValue, 'field');
+        const destination: UploadTarget = fieldName === '' || fieldName === NO_FIELD ? { ...ref } : { ...ref, field: fieldName };
+        const pathValue = await requireProperty(RED, node, msg, 'file path', filename);
+        const path = resolveFilePath(RED, asString(pathValue, 'file path'));
+        const name = await evaluateProperty(RED, node, msg, 'display name', displayName);
+        const tagList = asTags(await evaluateProperty(RED, node, msg, 'tags', tags));
+        const options: UploadOptions = {
+          signal,
+          onProgress: (p) => status.progress(p),
+          ...(name !== undefined && name !== '' ? { displayName: asString(name, 'display name') } : {}),
+          ...(tagList ? { tags: tagList } : {}),
+          ...(transfer.concurrency > 0 ? { concurrency: transfer.concurrency } : {}),
+          ...(transfer.partSize > 0 ? { partSize: transfer.partSize } : {}),
+          ...(transfer.multipartThreshold > 0 ? { multipartThreshold: transfer.multipartThreshold } : {}),
+        };
+        const result = await siteHandle(RED, def.site).useClient((client) => client.upload(destination, path, options));
+        msg.payload = result;
+        send(msg);
+        return { text: RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) }) };
+      },
+    });
+  }
+
+  RED.nodes.registerType('shotgrid-upload', ShotGridUploadNode, {
+    settings: {
+      shotgridUploadConcurrency: { value: 4, exportable: false },
+      shotgridUploadPartSize: { value: 20_000_000, exportable: false },
+      shotgridUploadMultipartThreshold: { value: 20_000_000, exportable: false },
+    },
+  });
+};
+
+export = uploadModule;

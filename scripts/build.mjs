@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Compiles every TypeScript source (lib, nodes, emulator, test, bench) to CommonJS under
+// $SG_OUT (default dist/) and copies the non-TS assets Node-RED and the emulator need at run time
+// (node .html files, locales, icons, emulator public files).
+//   --strict   fail on any type error (npm test, CI)
+// Without --strict type errors are printed but the emit is kept, so one half-written module does
+// not block work elsewhere.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, statSync, mkdirSync, chmodSync } from 'node:fs';
+import { join, dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = resolve(root, process.env.SG_OUT || 'dist');
+const strict = process.argv.includes('--strict');
+const require = createRequire(import.meta.url);
+
+const tsc = require.resolve('typescript/bin/tsc');
+const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', out], {
+  stdio: 'inherit',
+  cwd: root,
+});
+if (res.status !== 0) {
+  console.error(`build: tsc reported errors${strict ? '' : ' (emit kept; run with --strict to fail)'}`);
+  if (strict) process.exit(res.status ?? 1);
+}
+
+// Copy assets: everything under these folders that is not TypeScript.
+for (const top of ['nodes', 'emulator', 'lib']) {
+  copyAssets(join(root, top), join(out, top));
+}
+const cli = join(out, 'emulator', 'cli.js');
+if (existsSync(cli)) chmodSync(cli, 0o755);
+
+function copyAssets(src, dest) {
+  if (!existsSync(src)) return;
+  for (const name of readdirSync(src)) {
+    const s = join(src, name);
+    const d = join(dest, name);
+    if (statSync(s).isDirectory()) {
+      copyAssets(s, d);
+    } else if (!/\.(ts|tsx|mts|cts)$/.test(name)) {
+      mkdirSync(dirname(d), { recursive: true });
+      cpSync(s, d);
+    }
+  }
+}
+if (process.env.SG_BUILD_VERBOSE) console.log(`build: ${relative(root, out) || '.'} ready`);

@@ -1,0 +1,52 @@
+/**
+ * Random fault rates over real HTTP are deterministic from the seed: two sites with the same seed
+ * and rates fail the same requests, per route whatever the interleaving; `setRates(null)` stops.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSite, type TestSite } from './api-helpers.js';
+import { initUpload } from './files-helpers.js';
+
+const sites: TestSite[] = [];
+after(async () => {
+  await Promise.all(sites.map((s) => s.close()));
+});
+
+async function statuses(seed: number, interleave: boolean): Promise<number[]> {
+  const site = await openSite({ seed, faults: { rates: { http500: 0.2, http503: 0.2 }, routes: ['api', 'upload_init'] } });
+  sites.push(site);
+  const out: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    out.push((await site.call('GET', '/api/v1/entity/shots/1?fields=code')).status);
+    if (interleave && i % 3 === 0) await initUpload(site, 'versions/1/sg_uploaded_movie', 'x.mov');
+  }
+  return out;
+}
+
+describe('random fault rates', () => {
+  test('the same seed fails the same requests of a route, even with other routes interleaved', async () => {
+    const a = await statuses(42, false);
+    const b = await statuses(42, true);
+    assert.deepEqual(a, b);
+    assert.ok(a.includes(500) && a.includes(503) && a.includes(200), `a mix of outcomes: ${a.join(',')}`);
+    const faulted = a.filter((s) => s !== 200).length;
+    assert.ok(faulted >= 4 && faulted <= 22, `about 40% faulted (${faulted}/30)`);
+  });
+
+  test('setRates(null) stops random faults; setRates restarts the sequence', async () => {
+    const site = await openSite({ seed: 42 });
+    sites.push(site);
+    const rates = { rates: { http500: 0.2, http503: 0.2 }, routes: ['api' as const] };
+    site.emu.faults.setRates(rates);
+    const first: number[] = [];
+    for (let i = 0; i < 10; i++) first.push((await site.call('GET', '/api/v1/entity/shots/1')).status);
+    site.emu.faults.setRates(null);
+    for (let i = 0; i < 10; i++) assert.equal((await site.call('GET', '/api/v1/entity/shots/1')).status, 200);
+    site.emu.faults.setRates(rates);
+    const again: number[] = [];
+    for (let i = 0; i < 10; i++) again.push((await site.call('GET', '/api/v1/entity/shots/1')).status);
+    assert.deepEqual(again, first);
+    const injected = site.emu.counters.snapshot().faultsInjected;
+    assert.equal((injected.http500 ?? 0) + (injected.http503 ?? 0), 2 * first.filter((s) => s !== 200).length);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Download resume against a tiny local server whose behaviour each test scripts: a body cut
+ * mid-way is resumed with `Range: bytes=N-` and verified (206 + Content-Range), a server that
+ * ignores Range or answers a wrong range makes the download start over, the byte count is
+ * checked against Content-Length, and a failure leaves nothing behind.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import type { ApiCaller } from '../../lib/api-caller.js';
+import { runRetryable } from '../../lib/http/retry.js';
+import { downloadFile } from '../../lib/transfers/download.js';
+import { fetchInto } from '../../lib/transfers/download-fetch.js';
+import { BufferSink } from '../../lib/transfers/download-sink.js';
+import { ProgressReporter } from '../../lib/transfers/progress.js';
+import { filesIn } from './fixtures/transfer-env.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+
+let server: Server;
+let base: string;
+let dir: string;
+let handler: Handler;
+let ranges: Array<string | undefined> = [];
+let authHeaders: Array<string | undefined> = [];
+const body = randomBytes(2 * 1024 * 1024 + 333);
+const agent = new Agent({ keepAliveTimeout: 1000 });
+
+const api: ApiCaller = {
+  request: () => Promise.reject(new Error('no API in this test')),
+  retryable: (fn, options) => runRetryable(fn, { retries: 3, minTimeout: 5, maxTimeout: 20 }, options),
+  siteUrl: new URL('http://site.invalid'),
+  dispatcher: agent,
+  timeouts: { connect: 2000, headers: 5000, body: 5000, stall: 5000 },
+  userAgent: 'sg-transfer-test',
+};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sg-resume-'));
+  server = createServer((req, res) => {
+    ranges.push(req.headers.range);
+    authHeaders.push(req.headers.authorization);
+    handler(req, res, ranges.length);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await agent.destroy();
+});
+
+function reset(h: Handler): void {
+  ranges = [];
+  authHeaders = [];
+  handler = h;
+}
+
+/** Sends `from..end` of the body; with `cutAt`, destroys the socket after that many bytes. */
+function send(req: IncomingMessage, res: ServerResponse, opts: { honourRange?: boolean; cutAt?: number; startOverride?: number } = {}): void {
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const from = opts.honourRange !== false && m ? Number(m[1]) : 0;
+  const start = opts.startOverride ?? from;
+  const part = body.subarray(start);
+  const headers: Record<string, string | number> = { 'content-type': 'video/quicktime', 'content-length': part.length, 'accept-ranges': 'bytes' };
+  if (from > 0 && opts.honourRange !== false) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+  res.writeHead(from > 0 && opts.honourRange !== false ? 206 : 200, headers);
+  if (opts.cutAt === undefined) {
+    res.end(part);
+    return;
+  }
+  res.write(part.subarray(0, opts.cutAt), () => setTimeout(() => res.socket?.destroy(), 20));
+}
+
+const url = (name: string): string => `${base}/bucket/${name}?X-Amz-Signature=abc`;
+
+test('a body cut mid-way is resumed with Range from the bytes written', async () => {
+  reset((req, res, n) => send(req, res, n === 1 ? { cutAt: 700_000 } : {}));
+  const dest = join(dir, 'resumed.mov');
+  const result = await downloadFile(api, url('a.mov'), dest);
+  assert.deepEqual(ranges, [undefined, 'bytes=700000-']);
+  assert.equal(result.attempts, 2);
+  assert.equal(result.bytes, body.length);
+  assert.equal(result.contentType, 'video/quicktime');
+  assert.ok(readFileSync(dest).equals(body));
+  assert.deepEqual(authHeaders, [undefined, undefined], 'no bearer to storage');
+  assert.deepEqual(filesIn(dir), ['resumed.mov']);
+  rmSync(dest);
+});
+
+test('a server that ignores Range sends everything again, and the file is still exact', async () => {
+  reset((req, res, n) => send(req, res, n === 1 ? { cutAt: 500_000 } : { honourRange: false }));
+  const result = await downloadFile(api, url('b.mov'), 'buffer', { maxBufferBytes: 4 * 1024 * 1024 });
+  assert.deepEqual(ranges, [undefined, 'bytes=500000-']);
+  assert.ok(result.buffer!.equals(body));
+});
+
+test('a 206 that does not continue where we stopped makes the download start over', async () => {
+  reset((req, res, n) => {
+    if (n === 1) return send(req, res, { cutAt: 400_000 });
+    if (n === 2) return send(req, res, { startOverride: 1000 });
+    send(req, res);
+  });
+  const result = await downloadFile(api, url('c.mov'), 'buffer', { maxBufferBytes: 4 * 1024 * 1024 });
+  assert.deepEqual(ranges, [undefined, 'bytes=400000-', undefined]);
+  assert.ok(result.buffer!.equals(body));
+  assert.equal(result.attempts, 3);
+});
+
+test('resume: false starts over instead of sending Range', async () => {
+  reset((req, res, n) => send(req, res, n === 1 ? { cutAt: 300_000 } : {}));
+  const result = await downloadFile(api, url('d.mov'), 'buffer', { resume: false, maxBufferBytes: 4 * 1024 * 1024 });
+  assert.deepEqual(ranges, [undefined, undefined]);
+  assert.ok(result.buffer!.equals(body));
+});
+
+test('failures leave nothing behind: cut every time, 404, too large for the buffer', async () => {
+  reset((req, res) => send(req, res, { cutAt: 100_000 }));
+  await assert.rejects(downloadFile(api, url('e.mov'), join(dir, 'e.mov')), { code: 'SG_NETWORK' });
+  assert.equal(ranges.length, 4, 'one try and three retries');
+  assert.deepEqual(filesIn(dir), []);
+
+  reset((_req, res) => {
+    const xml = '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>';
+    res.writeHead(404, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+    res.end(xml);
+  });
+  await assert.rejects(downloadFile(api, url('f.mov'), join(dir, 'f.mov')), { code: 'SG_NOT_FOUND', storageCode: 'NoSuchKey', status: 404 });
+  assert.equal(ranges.length, 1);
+  assert.deepEqual(filesIn(dir), []);
+
+  reset((req, res) => send(req, res));
+  await assert.rejects(downloadFile(api, url('g.mov'), 'buffer', { maxBufferBytes: 1024 }), { code: 'SG_FILE', message: /maxBufferBytes/ });
+});
+
+test('a stalled body is abandoned and resumed; an abort removes the partial file', async () => {
+  reset((req, res, n) => {
+    if (n === 1) {
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, 200_000)); // then nothing: a stall
+      return;
+    }
+    send(req, res);
+  });
+  const quick: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 300 } };
+  const result = await downloadFile(quick, url('h.mov'), join(dir, 'h.mov'));
+  assert.deepEqual(ranges, [undefined, 'bytes=200000-']);
+  assert.ok(readFileSync(result.path!).equals(body));
+  rmSync(result.path!);
+
+  reset((_req, res) => {
+    res.writeHead(200, { 'content-length': body.length });
+    res.write(body.subarray(0, 100_000));
+  });
+  const controller = new AbortController();
+  const slow: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 10_000 } };
+  setTimeout(() => controller.abort(), 150);
+  await assert.rejects(downloadFile(slow, url('i.mov'), join(dir, 'i.mov'), { signal: controller.signal }), { code: 'SG_ABORTED' });
+  assert.deepEqual(filesIn(dir), []);
+});
+
+test('a slow local disk is not taken for a stalled server', async () => {
+  reset((req, res) => send(req, res));
+  // Each write takes longer than the stall limit, as a busy disk can.
+  const sink = new BufferSink(4 * 1024 * 1024);
+  const write = sink.write.bind(sink);
+  let slowWrites = 0;
+  sink.write = async (chunk: Buffer) => {
+    if (slowWrites++ < 2) await new Promise((r) => setTimeout(r, 250));
+    await write(chunk);
+  };
+  const quick: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 150 } };
+  const outcome = await fetchInto(quick, { url: url('j.mov'), sink, resume: true, progress: new ProgressReporter({ total: undefined, partsTotal: 1 }) });
+  assert.equal(outcome.total, body.length);
+  assert.deepEqual(ranges, [undefined], 'one request: no stall, no resume');
+  assert.ok(sink.result().equals(body));
+});

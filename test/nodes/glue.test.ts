@@ -1,0 +1,172 @@
+/**
+ * The shared node glue without Node-RED: the status line (in-flight counter, throttled progress,
+ * formats), file path resolution, site options and the message handler's error codes, queue and
+ * close behaviour, driven through a small fake node.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { join, resolve, sep } from 'node:path';
+import { ShotGridError } from '../../lib/index.js';
+import { ActivityStatus, formatBytes, formatProgress } from '../../nodes/shared/activity-status.js';
+import { handleMessages, toCatchableError, UNEXPECTED_CODE } from '../../nodes/shared/message-handler.js';
+import { asNameList, resolveFilePath } from '../../nodes/shared/properties.js';
+import type { NodeAPI, NodeDone, NodeMessage, NodeSend, NodeStatus, RedNode } from '../../nodes/shared/red-types.js';
+import { buildClientOptions, substituteEnv } from '../../nodes/shared/site-options.js';
+import { PASSWORD_PLACEHOLDER, resolveDialogValues, scrubSecrets } from '../../nodes/shared/test-connection.js';
+
+/** A node that records statuses and lets the test fire input and close. */
+class FakeNode extends EventEmitter {
+  readonly id = 'n1';
+  readonly type = 'fake';
+  readonly shown: NodeStatus[] = [];
+  status(s: NodeStatus): void {
+    this.shown.push(s);
+  }
+  warn(): void {}
+  log(): void {}
+  debug(): void {}
+  error(): void {}
+  input(msg: NodeMessage): Promise<Error | undefined> {
+    return new Promise((done) => {
+      const [handler] = this.listeners('input') as Array<(m: NodeMessage, s: NodeSend, d: NodeDone) => void>;
+      handler!(msg, () => undefined, done);
+    });
+  }
+  close(): Promise<void> {
+    return new Promise((done) => {
+      const [handler] = this.listeners('close') as Array<(removed: boolean, d: () => void) => void>;
+      handler!(false, done);
+    });
+  }
+}
+const asRed = (n: FakeNode) => n as unknown as RedNode;
+
+describe('status line', () => {
+  test('formats: percent and rate, bytes when the total is unknown', () => {
+    assert.equal(formatProgress({ loaded: 42, total: 100, bytesPerSecond: 31_000_000 }), '42% 31 MB/s');
+    assert.equal(formatProgress({ loaded: 2_500_000, total: undefined, bytesPerSecond: 850_000 }), '2.5 MB 850 kB/s');
+    assert.deepEqual([formatBytes(0), formatBytes(999), formatBytes(1200), formatBytes(1_234_000_000)], ['0 B', '999 B', '1.2 kB', '1.2 GB']);
+  });
+
+  test('in-flight counter: blue while any message runs, green only when the last one ends, red ring with the code', () => {
+    const node = new FakeNode();
+    const status = new ActivityStatus(asRed(node), { busy: 'working', done: 'done' });
+    status.begin();
+    status.begin();
+    status.succeed('one done');
+    assert.deepEqual(node.shown.at(-1), { fill: 'blue', shape: 'dot', text: 'working' });
+    status.succeed('both done');
+    assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'both done' });
+    status.begin();
+    status.fail('SG_AUTH');
+    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: 'SG_AUTH' });
+    status.stop();
+    status.begin();
+    assert.deepEqual(node.shown.at(-1), {}, 'a stopped status stays cleared');
+  });
+
+  test('progress is dropped when it comes faster than four times a second', () => {
+    const node = new FakeNode();
+    let now = 0;
+    const status = new ActivityStatus(asRed(node), { busy: 'up', done: 'ok' }, () => now);
+    status.begin();
+    const before = node.shown.length;
+    for (let t = 0; t <= 1000; t += 10) {
+      now = t;
+      status.progress({ loaded: t, total: 1000, part: 1, partsDone: 0, partsTotal: 1, bytesPerSecond: 1000 });
+    }
+    assert.equal(node.shown.length - before, 5, 'updates at 0, 250, 500, 750 and 1000 ms');
+  });
+});
+
+describe('message handler', () => {
+  test('errors without an own code get SG_UNEXPECTED; ShotGridError and coded errors keep theirs', () => {
+    assert.equal(toCatchableError(new Error('boom')).code, UNEXPECTED_CODE);
+    assert.equal(toCatchableError('text').code, UNEXPECTED_CODE);
+    assert.equal(toCatchableError(new ShotGridError('SG_FILE', 'x')).code, 'SG_FILE');
+    const coded = Object.assign(new Error('fs'), { code: 'ENOENT' });
+    assert.equal(toCatchableError(coded), coded);
+    assert.ok(Object.prototype.hasOwnProperty.call(toCatchableError(new Error('boom')), 'code'));
+  });
+
+  test('a rejection reaches done(err) with its code; the input listener takes exactly (msg, send, done)', async () => {
+    const node = new FakeNode();
+    handleMessages(asRed(node), {
+      texts: { busy: 'b', done: 'd' },
+      handle: async () => {
+        throw new ShotGridError('SG_NOT_FOUND', 'gone');
+      },
+    });
+    assert.equal((node.listeners('input')[0] as (...a: unknown[]) => void).length, 3);
+    const err = await node.input({});
+    assert.equal((err as { code?: string }).code, 'SG_NOT_FOUND');
+    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: 'SG_NOT_FOUND' });
+  });
+
+  test('with a bound of 1, messages run one at a time in order; close aborts the running one, drops the waiting ones and clears the status', async () => {
+    const node = new FakeNode();
+    const started: unknown[] = [];
+    const aborted: unknown[] = [];
+    let release: (() => void) | undefined;
+    handleMessages(asRed(node), {
+      texts: { busy: 'b', done: 'd' },
+      maxConcurrent: 1,
+      handle: ({ msg, signal }) =>
+        new Promise((resolveRun, reject) => {
+          started.push(msg.payload);
+          release = () => resolveRun();
+          signal.addEventListener('abort', () => {
+            aborted.push(msg.payload);
+            reject(signal.reason);
+          });
+        }),
+    });
+    const first = node.input({ payload: 1 });
+    const second = node.input({ payload: 2 });
+    const third = node.input({ payload: 3 });
+    assert.deepEqual(started, [1]);
+    release!();
+    assert.equal(await first, undefined);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [1, 2]);
+    await node.close();
+    assert.deepEqual(aborted, [2]);
+    assert.deepEqual(await Promise.all([second, third]), [undefined, undefined], 'stopped messages end without an error');
+    assert.deepEqual(started, [1, 2], 'a waiting message started after close');
+    assert.deepEqual(node.shown.at(-1), {});
+  });
+});
+
+describe('paths and site options', () => {
+  const red = (settings: Record<string, unknown>) => ({ settings }) as unknown as NodeAPI;
+
+  test('relative paths resolve against fileWorkingDirectory (else the cwd); a trailing slash is kept', () => {
+    assert.equal(resolveFilePath(red({ fileWorkingDirectory: '/data/files' }), 'media/a.mov'), join('/data/files', 'media', 'a.mov'));
+    assert.equal(resolveFilePath(red({ fileWorkingDirectory: '/data/files' }), 'out/'), join('/data/files', 'out') + sep);
+    assert.equal(resolveFilePath(red({ fileWorkingDirectory: '/data/files' }), '/abs/b.mov'), '/abs/b.mov');
+    assert.equal(resolveFilePath(red({}), 'c.mov'), resolve('c.mov'));
+    assert.deepEqual(asNameList(' code , sg_status_list,', 'fields'), ['code', 'sg_status_list']);
+    assert.deepEqual(asNameList('["code"]', 'fields'), ['code']);
+  });
+
+  test('site options: the chosen method\'s credentials only, seconds to ms, whole-value ${ENV}', () => {
+    const options = buildClientOptions(
+      { site: 'https://studio.example', authType: 'user', sudoAsLogin: ' lead ', requestTimeout: '90', connectTimeout: '' },
+      { scriptName: 's', scriptKey: 'k', login: 'me', password: 'pw' },
+    );
+    assert.deepEqual(options.auth, { login: 'me', password: 'pw' });
+    assert.equal(options.sudoAsLogin, 'lead');
+    assert.deepEqual(options.timeouts, { headers: 90_000, body: 90_000 });
+    assert.throws(() => buildClientOptions({ site: 'https://x', authType: 'session' }, {}), (e: ShotGridError) => e.code === 'SG_CONFIG');
+    assert.equal(substituteEnv('${SG_GLUE_TEST}', { SG_GLUE_TEST: 'http://a' }), 'http://a');
+    assert.equal(substituteEnv('https://${SG_GLUE_TEST}.example', { SG_GLUE_TEST: 'a' }), 'https://${SG_GLUE_TEST}.example');
+  });
+
+  test('dialog values: __PWRD__ only fills secret fields, from the stored credentials of that node id', () => {
+    const stored = (id: string) => (id === 'site9' ? { scriptName: 'stored-name', scriptKey: 'stored-key' } : undefined);
+    const { credentials } = resolveDialogValues({ id: 'site9', site: 'https://x', credentials: { scriptName: PASSWORD_PLACEHOLDER, scriptKey: PASSWORD_PLACEHOLDER } }, stored);
+    assert.deepEqual([credentials.scriptName, credentials.scriptKey], [PASSWORD_PLACEHOLDER, 'stored-key']);
+    assert.equal(scrubSecrets('bad key stored-key here', { scriptKey: 'stored-key' }), 'bad key *** here');
+  });
+});
