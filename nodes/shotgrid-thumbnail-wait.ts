@@ -37,6 +37,9 @@ const thumbnailWaitModule = function (RED: NodeAPI): void {
     // The default `msg.entity` falls back to `msg.payload` (e.g. straight after a Find).
     const fallsBackToPayload = entities.type === 'msg' && entities.value === 'entity';
     const interval = numberSetting(RED, 'shotgridThumbnailWaitInterval', 0);
+    // Checked: an empty field fails at once (the flow knows an upload happened, so a transcode that
+    // failed before the first poll is not left to time out).
+    const nullIsFailure = def.emptyIsFailure === true ? 'always' : 'after-transient';
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-thumbnail-wait.status.waiting'), done: RED._('shotgrid-thumbnail-wait.status.ready') },
@@ -53,7 +56,7 @@ const thumbnailWaitModule = function (RED: NodeAPI): void {
         await siteHandle(RED, def.site).useClient((client) =>
           Promise.all(
             [...byType(refs)].map(async ([type, ids]) => {
-              const got = await client.waitForThumbnails(type, ids, { field: fieldName, timeout: timeoutMs, signal, ...(interval > 0 ? { interval, maxInterval: interval } : {}) });
+              const got = await client.waitForThumbnails(type, ids, { field: fieldName, timeout: timeoutMs, nullIsFailure, signal, ...(interval > 0 ? { interval, maxInterval: interval } : {}) });
               for (const r of got) results.set(`${type}:${r.id}`, r);
             }),
           ),

@@ -101,6 +101,17 @@ describe('shotgrid-thumbnail-wait', () => {
     assert.equal(msg.reason, 'failed');
   });
 
+  test('"an empty field is a failure at once": a transcode that failed before the first poll is failed, not timed out', async () => {
+    emulator.configure({ transcodeFail: true, transcodeDelay: 1 });
+    const version = await versionWithMovie('nt_failed_early');
+    await waitFor(async () => (await sg.findOne('Version', [['id', 'is', version.id]], { fields: ['image'] }))?.image === null);
+    // Without the option this wait would end as "timeout" after 3 s (the placeholder was never seen).
+    await helper.load([siteNode, waitNode], waitFlow({ timeout: '3', emptyIsFailure: true }), scriptCredentials(emulator));
+    const late = nextInput(helper.getNode('late'));
+    helper.getNode('wait').receive({ entity: version });
+    assert.equal((await late).reason, 'failed');
+  });
+
   test('several entities of two types from a JSONata list are all answered', async () => {
     const a = await versionWithMovie('nt_many_a');
     const [shot] = await sg.find('Shot', null, { limit: 1 });
