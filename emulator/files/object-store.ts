@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** One file holding (part of) an object's bytes. */
@@ -158,7 +158,6 @@ export class ObjectStore {
 
   /** Streams bytes `start..end` (inclusive) of an object, across its segments. */
   read(obj: StoredObject, start = 0, end = obj.size - 1): Readable {
-    const out = new PassThrough();
     const pieces: Array<{ path: string; start: number; end: number }> = [];
     let offset = 0;
     for (const s of obj.segments) {
@@ -167,11 +166,12 @@ export class ObjectStore {
       if (from <= to) pieces.push({ path: s.path, start: from - offset, end: to - offset });
       offset += s.size;
     }
-    (async () => {
-      for (const p of pieces) await pipeline(createReadStream(p.path, { start: p.start, end: p.end }), out, { end: false });
-      out.end();
-    })().catch((err: Error) => out.destroy(err));
-    return out;
+    // One generator over the segments: backpressure and early destroy reach each file stream,
+    // and no listeners pile up on a shared output (a pipeline per segment did that).
+    async function* segments(): AsyncGenerator<Buffer> {
+      for (const p of pieces) yield* createReadStream(p.path, { start: p.start, end: p.end }) as AsyncIterable<Buffer>;
+    }
+    return Readable.from(segments(), { objectMode: false });
   }
 
   /** Removes every stored byte. */
