@@ -5,12 +5,17 @@
  * Logs (with --verbose) go to stderr.
  */
 import { parseArgs } from 'node:util';
+import { externalStorageFromCli, S3FlagError } from './cli-s3.js';
 import { startEmulator } from './index.js';
 import type { EmulatorOptions, FaultKind, FaultRates } from './types.js';
 
 const USAGE = `usage: shotgrid-emulator [--port N] [--host H] [--storage s3|sg] [--token-ttl S]
                          [--transcode-delay MS] [--transcode-fail] [--faults JSON|kind=rate,...]
-                         [--seed N] [--bandwidth BYTES_PER_S] [--latency MS] [--data DIR] [--verbose]`;
+                         [--seed N] [--bandwidth BYTES_PER_S] [--latency MS] [--data DIR] [--verbose]
+                         [--s3 ENV_JSON | --s3-endpoint URL --s3-bucket NAME [--s3-region R]]
+  --s3 FILE: keep uploads in an external S3 bucket (the JSON npm run s3:start writes; or
+  SG_EMULATOR_S3=FILE). --s3-endpoint takes the keys from SG_EMULATOR_S3_ACCESS_KEY_ID and
+  SG_EMULATOR_S3_SECRET_ACCESS_KEY. Needs the dev dependency @aws-sdk/client-s3.`;
 
 const FAULT_KINDS: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire'];
 
@@ -57,8 +62,8 @@ export function parseFaults(raw: string): FaultRates {
   return { rates: checkRates(rates) };
 }
 
-/** Options from the command line. */
-export function parseCli(argv: string[]): EmulatorOptions | 'help' {
+/** Options from the command line (and, for external S3 storage, the environment). */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): EmulatorOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -76,6 +81,10 @@ export function parseCli(argv: string[]): EmulatorOptions | 'help' {
         latency: { type: 'string' },
         data: { type: 'string' },
         verbose: { type: 'boolean' },
+        s3: { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        's3-bucket': { type: 'string' },
+        's3-region': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -107,6 +116,13 @@ export function parseCli(argv: string[]): EmulatorOptions | 'help' {
   }
   if (values.data !== undefined) options.dataDir = values.data;
   if (values.verbose) options.verbose = true;
+  try {
+    const external = externalStorageFromCli(values, env);
+    if (external) options.externalStorage = external;
+  } catch (err) {
+    if (err instanceof S3FlagError) throw new UsageError(err.message);
+    throw err;
+  }
   return options;
 }
 

@@ -7,8 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CounterSnapshot, EmulatorCredentials, EmulatorOptions, FaultControl, RouteClass } from './types.js';
 
 /** Options with every default filled in. */
-export interface ResolvedOptions extends Required<Omit<EmulatorOptions, 'faults' | 'dataDir' | 'shaping'>> {
+export interface ResolvedOptions extends Required<Omit<EmulatorOptions, 'faults' | 'dataDir' | 'shaping' | 'externalStorage'>> {
   faults: EmulatorOptions['faults'];
+  externalStorage?: EmulatorOptions['externalStorage'];
   dataDir: string;
   shaping: Required<NonNullable<EmulatorOptions['shaping']>>;
 }

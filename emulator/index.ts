@@ -10,6 +10,7 @@ import type { Site } from './api/site.js';
 import { TokenService } from './api/token-service.js';
 import type { EmulatorContext, ResolvedOptions } from './context.js';
 import { createCounters, createFaultEngine, createShaper } from './faults/index.js';
+import { openExternalStorage } from './files/external-s3.js';
 import { classifyRoute, createFileService } from './files/index.js';
 import { createApiServer } from './server.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -46,6 +47,7 @@ function resolveOptions(options: EmulatorOptions, dataDir: string): ResolvedOpti
     seedScale: options.seedScale ?? 1,
     verbose: options.verbose ?? false,
     faults: options.faults,
+    externalStorage: options.externalStorage,
     dataDir,
     shaping: { apiBandwidth: 0, apiLatency: 0, storageBandwidth: 0, storageLatency: 0, ...options.shaping },
   };
@@ -59,6 +61,7 @@ function urlFor(host: string, port: number): string {
 
 /** Starts an emulator. Rejects (e.g. `EADDRINUSE`) when it cannot listen. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (options.externalStorage && options.storage === 'sg') throw new Error('externalStorage needs storage s3 (sg uploads go to the site itself)');
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sg-emulator-'));
   if (!ownDataDir) mkdirSync(dataDir, { recursive: true });
@@ -74,7 +77,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   ctx.auth = tokens;
   ctx.faults = createFaultEngine(resolved.seed, counters, resolved.faults);
   ctx.shaper = createShaper(() => ctx.options.shaping);
-  ctx.files = createFileService(ctx);
+  // The AWS SDK is loaded only here, and only when an external bucket is asked for.
+  let external;
+  try {
+    external = resolved.externalStorage ? await openExternalStorage(resolved.externalStorage, () => resolved.signedUrlTtl, counters) : undefined;
+  } catch (err) {
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  ctx.files = createFileService(ctx, external);
   seedStudio(store, credentials, resolved.seedScale);
 
   const site: Site = { ctx, store, tokens };
@@ -105,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     counters: { snapshot: () => counters.snapshot(), reset: () => counters.reset() },
     configure(change) {
       const { shaping, ...rest } = change;
+      if (rest.storage === 'sg' && ctx.options.externalStorage) throw new Error('configure: storage sg is not available with externalStorage');
       Object.assign(ctx.options, rest);
       if (shaping) ctx.options.shaping = { ...ctx.options.shaping, ...shaping };
     },

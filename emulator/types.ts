@@ -109,6 +109,25 @@ export interface ShapingOptions {
   storageLatency?: number;
 }
 
+/**
+ * An external S3 bucket to keep uploads in instead of the built-in storage (e.g. Ceph radosgw
+ * started by `npm run s3:start`). The site then hands out real SigV4 presigned URLs of that
+ * bucket and creates, completes and aborts multipart uploads there. Needs the development
+ * dependency `@aws-sdk/client-s3`. The bucket must exist.
+ */
+export interface ExternalStorageOptions {
+  /** Endpoint origin, e.g. `http://127.0.0.1:7480`. */
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Signing region (default `us-east-1`). */
+  region?: string;
+  /** Path-style URLs (default true: `endpoint/bucket/key`). */
+  forcePathStyle?: boolean;
+}
+
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
   /** Port (default 0 = any free port). */
@@ -139,6 +158,11 @@ export interface EmulatorOptions {
   seedScale?: number;
   /** Log requests to stderr. */
   verbose?: boolean;
+  /**
+   * Keep uploads in this S3 bucket instead of the built-in storage (storage `s3` only). Faults
+   * and shaping then apply to the site's own routes only: storage requests go to the bucket.
+   */
+  externalStorage?: ExternalStorageOptions;
 }
 
 /** The credentials the seeded site accepts. */

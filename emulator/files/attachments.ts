@@ -59,7 +59,9 @@ function transcode(state: FileState, t: ResolvedTarget, upload: CompletedUpload,
   let key = upload.key;
   if (contentType.startsWith('video/')) {
     key = `thumbnails/${t.slug}/${t.id}/${Date.now()}-${upload.filename}.png`;
-    state.objects.putBuffer(key, labelTile(labelOf(t), upload.filename), 'image/png');
+    // Stored in the background: the field reads as the placeholder meanwhile, and as null
+    // (generation failed) if the storage refused the tile.
+    state.storage.putGenerated(key, labelTile(labelOf(t), upload.filename), 'image/png').catch(() => undefined);
   } else if (!contentType.startsWith('image/')) {
     return;
   }

@@ -37,7 +37,7 @@ export function handleDownload(state: FileState, req: IncomingMessage, res: Serv
   const stored = t.record.fields[field.name];
   const alt = url.searchParams.get('alt');
   const expired = urlExpiredByFault(req);
-  const rendered = field.dataType === 'image' ? renderImage(ctx, state.objects, stored, { expired }) : renderUrl(ctx, stored, { expired });
+  const rendered = field.dataType === 'image' ? renderImage(ctx, state.storage, stored, { expired }) : renderUrl(state.storage, stored, { expired });
   if (alt === null) {
     sendJson(res, 200, { data: rendered ?? null, links: { self: `${t.prefix}/entity/${t.slug}/${t.id}/${field.name}` } });
     return;

@@ -5,8 +5,7 @@
  * transcoding fails). Values written through the API (web links) pass through unchanged.
  */
 import type { EmulatorContext } from '../context.js';
-import type { ObjectStore } from './object-store.js';
-import { signStorageUrl } from './signing.js';
+import type { StorageBackend } from './storage-backend.js';
 
 /** Path of the site's transient thumbnail placeholder. */
 export const PLACEHOLDER_PATH = '/images/status/transient/thumbnail_pending.png';
@@ -50,18 +49,18 @@ export function placeholderUrl(ctx: EmulatorContext): string {
 }
 
 /** What an image field reads as now. */
-export function renderImage(ctx: EmulatorContext, objects: ObjectStore, stored: unknown, opts: RenderOptions = {}): unknown {
+export function renderImage(ctx: EmulatorContext, storage: StorageBackend, stored: unknown, opts: RenderOptions = {}): unknown {
   if (!isStoredThumbnail(stored)) return stored ?? null;
   if (Date.now() - stored.uploadedAt < ctx.options.transcodeDelay) return placeholderUrl(ctx);
-  if (ctx.options.transcodeFail || !objects.get(stored.key)) return null;
-  return signStorageUrl(ctx, 'GET', stored.key, { expired: opts.expired });
+  if (ctx.options.transcodeFail || !storage.has(stored.key)) return null;
+  return storage.sign({ method: 'GET', key: stored.key, expired: opts.expired });
 }
 
 /** What a url field reads as now. */
-export function renderUrl(ctx: EmulatorContext, stored: unknown, opts: RenderOptions = {}): unknown {
+export function renderUrl(storage: StorageBackend, stored: unknown, opts: RenderOptions = {}): unknown {
   if (!isStoredUpload(stored)) return stored ?? null;
   return {
-    url: signStorageUrl(ctx, 'GET', stored.key, { expired: opts.expired }),
+    url: storage.sign({ method: 'GET', key: stored.key, expired: opts.expired }),
     name: stored.name,
     content_type: stored.contentType,
     link_type: 'upload',

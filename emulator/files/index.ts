@@ -13,6 +13,7 @@ import { parseFileRoute, type FileRoute } from './paths.js';
 import { handleSgPut } from './sg-put.js';
 import { createFileState, type FileState } from './state.js';
 import { handleStorage } from './storage-routes.js';
+import type { StorageBackend } from './storage-backend.js';
 import { placeholderPng } from './thumbnails.js';
 import { handleAbort, handleComplete } from './upload-complete.js';
 import { handleInit, handlePartLink } from './upload-init.js';
@@ -36,9 +37,12 @@ async function dispatch(state: FileState, route: FileRoute, req: IncomingMessage
   }
 }
 
-/** The file service: uploads, storage, downloads, transcoding, field rendering. */
-export function createFileService(ctx: EmulatorContext): FileService {
-  const state = createFileState(ctx);
+/**
+ * The file service: uploads, storage, downloads, transcoding, field rendering. `external`
+ * (from `openExternalStorage`) keeps `s3` uploads in an external bucket.
+ */
+export function createFileService(ctx: EmulatorContext, external?: StorageBackend): FileService {
+  const state = createFileState(ctx, external);
   return {
     async handle(req, res, url) {
       const route = parseFileRoute(req.method ?? 'GET', url);
@@ -47,12 +51,13 @@ export function createFileService(ctx: EmulatorContext): FileService {
       return true;
     },
     render(dataType, stored) {
-      return dataType === 'image' ? renderImage(ctx, state.objects, stored) : renderUrl(ctx, stored);
+      return dataType === 'image' ? renderImage(ctx, state.storage, stored) : renderUrl(state.storage, stored);
     },
     async close() {
       for (const timer of state.timers) clearTimeout(timer);
       state.timers.clear();
       state.objects.close();
+      await state.storage.close();
     },
   };
 }

@@ -2,7 +2,6 @@
  * Multipart uploads: the open sessions, and the checks S3 makes when one is completed
  * (`InvalidPart`, `InvalidPartOrder`, `EntityTooSmall`; ETag quotes ignored).
  */
-import { randomBytes } from 'node:crypto';
 import type { StoredPart } from './object-store.js';
 
 /** Smallest size of every part but the last (5 MiB). */
@@ -29,9 +28,8 @@ export interface MultipartSession {
 export class MultipartRegistry {
   private readonly sessions = new Map<string, MultipartSession>();
 
-  /** Opens a session; its id looks like S3's (long, URL-safe). */
-  open(key: string, target: UploadTarget): MultipartSession {
-    const uploadId = randomBytes(114).toString('base64url');
+  /** Opens a session under the id the storage gave the upload. */
+  open(uploadId: string, key: string, target: UploadTarget): MultipartSession {
     const session: MultipartSession = { uploadId, key, target, state: 'open' };
     this.sessions.set(uploadId, session);
     return session;
@@ -57,12 +55,13 @@ export interface CompletionRefusal {
 const bareEtag = (etag: string): string => etag.trim().replace(/^W\//, '').replace(/"/g, '').toLowerCase();
 
 /** A listed part: position-numbered string ETags, or explicit `{part_number, etag}` objects. */
-interface ListedPart {
+export interface ListedPart {
   n: number;
   etag: string;
 }
 
-function listParts(etags: unknown[]): ListedPart[] | undefined {
+/** The parts a completion lists, or undefined when the list is malformed. */
+export function parseListedParts(etags: unknown[]): ListedPart[] | undefined {
   const out: ListedPart[] = [];
   for (let i = 0; i < etags.length; i++) {
     const e = etags[i];
@@ -86,7 +85,7 @@ function listParts(etags: unknown[]): ListedPart[] | undefined {
  * ETag that belongs to another uploaded part means the list is out of order.
  */
 export function checkCompletion(parts: ReadonlyMap<number, StoredPart>, etags: unknown[]): number[] | CompletionRefusal {
-  const listed = listParts(etags);
+  const listed = parseListedParts(etags);
   if (!listed || listed.length === 0) return { code: 'MalformedXML', message: 'The XML you provided was not well-formed or did not validate against our published schema.' };
   for (let i = 1; i < listed.length; i++) {
     if (listed[i]!.n <= listed[i - 1]!.n) return { code: 'InvalidPartOrder', message: 'The list of parts was not in ascending order. Parts must be ordered by part number.' };

@@ -5,11 +5,15 @@ import { lookup } from 'mime-types';
 import type { EmulatorContext } from '../context.js';
 import { MultipartRegistry, type UploadTarget } from './multipart.js';
 import { ObjectStore } from './object-store.js';
+import { builtinStorage, type StorageBackend } from './storage-backend.js';
 
 /** Shared state of one file service. */
 export interface FileState {
   ctx: EmulatorContext;
+  /** The built-in storage's bytes (its own routes and `sg` uploads). */
   objects: ObjectStore;
+  /** Where uploads of the `s3` storage mode go: the built-in storage or an external bucket. */
+  storage: StorageBackend;
   multipart: MultipartRegistry;
   /** `sg`-storage uploads: `upload_id` → object key. */
   sgUploads: Map<string, string>;
@@ -19,10 +23,15 @@ export interface FileState {
   lastTimestamp: number;
 }
 
-/** Creates the state; bytes go to a fresh folder under `dataDir` (never shared by two sites). */
-export function createFileState(ctx: EmulatorContext): FileState {
+/**
+ * Creates the state; built-in bytes go to a fresh folder under `dataDir` (never shared by two
+ * sites). `external` replaces the built-in storage for `s3` uploads.
+ */
+export function createFileState(ctx: EmulatorContext, external?: StorageBackend): FileState {
   const root = join(ctx.options.dataDir, `storage-${process.pid}-${randomBytes(4).toString('hex')}`);
-  return { ctx, objects: new ObjectStore(root), multipart: new MultipartRegistry(), sgUploads: new Map(), timers: new Set(), lastTimestamp: 0 };
+  const objects = new ObjectStore(root);
+  const storage = external ?? builtinStorage(ctx, objects);
+  return { ctx, objects, storage, multipart: new MultipartRegistry(), sgUploads: new Map(), timers: new Set(), lastTimestamp: 0 };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, mediaType, readJson, sendEmpty } from '../http/respond.js';
 import { applyUpload, attachmentTags } from './attachments.js';
-import { checkCompletion, type MultipartSession } from './multipart.js';
+import type { MultipartSession } from './multipart.js';
 import type { PathTarget } from './paths.js';
 import { guessType, uploadKey, type FileState } from './state.js';
 import { isThumbnailTarget, missingParams, resolveTarget, type ResolvedTarget } from './targets.js';
@@ -40,12 +40,21 @@ async function completeMultipart(state: FileState, t: ResolvedTarget, info: Json
   if (!session || !sameTarget(session, t)) {
     throw completionError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
   }
-  const parts = checkCompletion(state.objects.partsOf(uploadId), etags);
-  if (!Array.isArray(parts)) throw completionError(parts.code, parts.message);
-  // Closed before the (async) assembly, so a concurrent second completion cannot pass too.
+  // Closed before the (async) storage call, so a concurrent second completion cannot pass too;
+  // reopened when the storage refuses the list, so the client may complete again.
   session.state = 'completed';
+  let refusal;
+  try {
+    refusal = await state.storage.completeMultipart(uploadId, session.key, etags, guessType(filename));
+  } catch (err) {
+    session.state = 'open';
+    throw err;
+  }
+  if (refusal) {
+    if (refusal.code !== 'NoSuchUpload') session.state = 'open';
+    throw completionError(refusal.code, refusal.message);
+  }
   state.ctx.counters.multipartClosed();
-  await state.objects.assemble(uploadId, session.key, parts, guessType(filename));
   return session.key;
 }
 
@@ -78,6 +87,8 @@ export async function handleComplete(state: FileState, req: IncomingMessage, res
     // A skipped PUT leaves the key without bytes: the site still answers 201 (empty Attachment).
     key = uploadKey(state, t, info.timestamp as string, filename!);
   }
+  // The storage learns what was PUT (external buckets are asked; the size is counted there).
+  await state.storage.settle(key);
   applyUpload(state, t, { key, filename: filename ?? key.split('/').pop()!, uploadData: data, caller });
   ctx.counters.completion();
   res.writeHead(201, { 'content-type': 'application/json', 'content-length': '1', 'cache-control': 'private, max-age=0, must-revalidate' });
@@ -100,6 +111,6 @@ export async function handleAbort(state: FileState, req: IncomingMessage, res: S
   if (!session) throw new ApiError(400, 103, 'Failed to abort S3 multipart upload', null);
   session.state = 'aborted';
   ctx.counters.multipartClosed();
-  await state.objects.dropParts(session.uploadId);
+  await state.storage.abortMultipart(session.uploadId, session.key);
   sendEmpty(res, 204);
 }

@@ -7,8 +7,8 @@ import { urlExpiredByFault } from '../faults/decisions.js';
 import { ApiError, sendJson } from '../http/respond.js';
 import { MAX_PART_NUMBER } from './multipart.js';
 import type { PathTarget } from './paths.js';
-import { signSgUploadUrl, signStorageUrl } from './signing.js';
-import { nextTimestamp, uploadKey, type FileState } from './state.js';
+import { signSgUploadUrl } from './signing.js';
+import { guessType, nextTimestamp, uploadKey, type FileState } from './state.js';
 import { invalidParams, isThumbnailTarget, missingParams, resolveTarget, uploadPath, type ResolvedTarget } from './targets.js';
 
 /** The `get_next_part` link for part `n`. */
@@ -18,7 +18,7 @@ function partLink(t: ResolvedTarget, filename: string, n: number, timestamp: str
 }
 
 /** `GET .../_upload?filename=[&multipart_upload=true]`. */
-export function handleInit(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget): void {
+export async function handleInit(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget): Promise<void> {
   const { ctx } = state;
   const caller = ctx.auth.requireBearer(req, res);
   if (!caller) return;
@@ -39,12 +39,12 @@ export function handleInit(state: FileState, req: IncomingMessage, res: ServerRe
   if (storage === 'sg') {
     links.upload = signSgUploadUrl(ctx, uploadPath(t), filename, caller, expired);
   } else if (multipart) {
-    const session = state.multipart.open(key, t);
+    uploadId = await state.storage.createMultipart(key, guessType(filename));
+    state.multipart.open(uploadId, key, t);
     ctx.counters.multipartOpened();
-    uploadId = session.uploadId;
-    links.upload = signStorageUrl(ctx, 'PUT', key, { extra: { partNumber: '1', uploadId }, expired });
+    links.upload = state.storage.sign({ method: 'PUT', key, part: { uploadId, partNumber: 1 }, expired });
   } else {
-    links.upload = signStorageUrl(ctx, 'PUT', key, { expired });
+    links.upload = state.storage.sign({ method: 'PUT', key, expired });
   }
   links.complete_upload = uploadPath(t);
   if (uploadId) links.get_next_part = partLink(t, filename, 2, timestamp, uploadId, uploadType);
@@ -74,7 +74,7 @@ export function handlePartLink(state: FileState, req: IncomingMessage, res: Serv
   const key = state.multipart.get(uploadId)?.key ?? uploadKey(state, t, timestamp, filename);
   sendJson(res, 200, {
     links: {
-      upload: signStorageUrl(ctx, 'PUT', key, { extra: { partNumber: String(n), uploadId }, expired: urlExpiredByFault(req) }),
+      upload: state.storage.sign({ method: 'PUT', key, part: { uploadId, partNumber: n }, expired: urlExpiredByFault(req) }),
       get_next_part: partLink(t, filename, n + 1, timestamp, uploadId, q.get('upload_type')!),
     },
   });
