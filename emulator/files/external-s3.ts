@@ -5,6 +5,8 @@
  * this mode is asked for, so the published emulator runs without it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Counters } from '../context.js';
 import type { ExternalStorageOptions } from '../types.js';
 import type { CompletionRefusal } from './multipart.js';
@@ -17,9 +19,14 @@ type Sdk = typeof import('@aws-sdk/client-s3');
 const MAX_EXPIRES = 604_800;
 const REFUSALS = new Set<CompletionRefusal['code']>(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'NoSuchUpload', 'MalformedXML']);
 
+/**
+ * Imports the SDK on first use. It is resolved the way `require` resolves (so `NODE_PATH` works,
+ * e.g. for a build output outside the work tree), then loaded with a dynamic import.
+ */
 async function loadSdk(): Promise<Sdk> {
   try {
-    return await import('@aws-sdk/client-s3');
+    const path = createRequire(__filename).resolve('@aws-sdk/client-s3');
+    return (await import(pathToFileURL(path).href)) as Sdk;
   } catch (err) {
     throw new Error(`external S3 storage needs the development dependency @aws-sdk/client-s3 (npm install --save-dev @aws-sdk/client-s3): ${(err as Error).message}`);
   }
