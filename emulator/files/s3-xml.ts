@@ -7,6 +7,7 @@ export const S3_MESSAGES: Record<string, string> = {
   AccessDenied: 'Access Denied',
   SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   MissingContentLength: 'You must provide the Content-Length HTTP header.',
+  NotImplemented: 'A header you provided implies functionality that is not implemented',
   SlowDown: 'Please reduce your request rate.',
   InternalError: 'We encountered an internal error. Please try again.',
   BadGateway: 'The gateway could not reach the storage service.',

@@ -57,7 +57,13 @@ async function putObject(state: FileState, req: IncomingMessage, res: ServerResp
   }
   const expected = declaredLength(req);
   if (expected === undefined) {
-    await refuse(req, res, 411, 'MissingContentLength');
+    // As AWS answers: a chunked body is 501 naming the header (radosgw says 411 for both,
+    // see docs/storage-differences.md); no length and no chunking is 411.
+    if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? ''))) {
+      await refuse(req, res, 501, 'NotImplemented', { extra: { Header: 'Transfer-Encoding' } });
+    } else {
+      await refuse(req, res, 411, 'MissingContentLength');
+    }
     return;
   }
   const outcome = await receiveBody(state, req, expected);

@@ -1,10 +1,11 @@
 /**
  * The built-in S3-like storage over real HTTP: signatures (tampered → SignatureDoesNotMatch,
- * expired → AccessDenied "Request has expired"), Content-Length rules (chunked → 411, a short
+ * expired → AccessDenied "Request has expired"), Content-Length rules (chunked → 501 as on AWS, none → 411, a short
  * body stores nothing), Range reads, HEAD refused, and streaming without buffering.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { openSite, type TestSite } from './api-helpers.js';
 import { bytesOf, completeUpload, getBytes, initUpload, putBytes, rawRequest, readField, s3Code, sleep, uploadSingle } from './files-helpers.js';
@@ -87,13 +88,25 @@ describe('storage signatures', () => {
 });
 
 describe('storage PUT bodies', () => {
-  test('chunked without Content-Length → 411 MissingContentLength, nothing stored', async () => {
+  test('chunked without Content-Length → 501 NotImplemented naming Transfer-Encoding (as AWS), nothing stored', async () => {
     const { url } = await uploadUrl('chunked.bin');
     const before = site.emu.counters.snapshot().bytesStored;
     const r = await rawRequest(url, { method: 'PUT', headers: { 'transfer-encoding': 'chunked' }, chunks: [Buffer.from('abc'), Buffer.from('def')] });
-    assert.equal(r.status, 411, r.error);
-    assert.match(r.body, /<Code>MissingContentLength<\/Code>/);
+    assert.equal(r.status, 501, r.error);
+    assert.match(r.body, /<Code>NotImplemented<\/Code><Message>A header you provided implies functionality that is not implemented<\/Message><Header>Transfer-Encoding<\/Header>/);
     assert.equal(site.emu.counters.snapshot().bytesStored, before);
+  });
+
+  test('no Content-Length and no chunking → 411 MissingContentLength', async () => {
+    const { url } = await uploadUrl('nolength.bin');
+    // Written by hand: node:http would add `Content-Length: 0` to a body-less PUT.
+    const u = new URL(url);
+    const socket = connect(Number(u.port), u.hostname);
+    socket.write(`PUT ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n\r\n`);
+    let answer = '';
+    for await (const chunk of socket) answer += (chunk as Buffer).toString('utf8');
+    assert.match(answer, /^HTTP\/1\.1 411 /);
+    assert.match(answer, /<Code>MissingContentLength<\/Code>/);
   });
 
   test('a body shorter than its Content-Length (connection dropped) stores nothing', async () => {
