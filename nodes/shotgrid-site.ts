@@ -9,12 +9,20 @@ import { numberSetting } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
 import { buildClientOptions, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
-import { registerTestRoute } from './shared/test-connection.js';
+import { registerTestRoute, type StoredSite } from './shared/test-connection.js';
+import { tlsCa } from './shared/site-tls.js';
 
 /** Longest a closing site waits for calls in flight (their own close aborts them first). */
 const CLOSE_WAIT_MS = 2000;
 
-type SiteNode = RedNode & SiteHandle;
+type SiteNode = RedNode & SiteHandle & {
+  /** Where this node sends its stored secrets; the Test connection route uses them only there. */
+  savedDestination: StoredSite;
+};
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
 
 const siteModule = function (RED: NodeAPI): void {
   function ShotGridSiteNode(this: SiteNode, def: NodeDef): void {
@@ -26,6 +34,7 @@ const siteModule = function (RED: NodeAPI): void {
     const leases = new ClientLeases();
     let client: ShotGridClient | undefined;
     let closed = false;
+    node.savedDestination = { site: text(def.site), proxy: text(def.proxy) };
 
     const clientNow = (): ShotGridClient => {
       if (client) return client;
@@ -35,6 +44,8 @@ const siteModule = function (RED: NodeAPI): void {
         warn: (message) => node.warn(message),
         debug: (message) => node.debug(message),
       });
+      const ca = tlsCa(RED, def.tls, (message) => node.warn(message));
+      if (ca !== undefined) options.ca = ca;
       client = new ShotGridClient(options);
       return client;
     };

@@ -10,6 +10,8 @@ export interface SiteConfig {
   authType?: unknown;
   sudoAsLogin?: unknown;
   proxy?: unknown;
+  /** Id of a core `tls-config` node whose CA the site trusts; blank = the public roots only. */
+  tls?: unknown;
   /** Seconds; blank = default. */
   connectTimeout?: unknown;
   /** Seconds; blank = the `shotgridSiteRequestTimeout` setting or the library's default. */

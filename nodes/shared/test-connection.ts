@@ -2,12 +2,19 @@
  * The `shotgrid-site` dialog's Test connection: an admin route that takes the dialog's current
  * (possibly unsaved) values, fills in stored secrets for fields still showing the editor's
  * `__PWRD__` placeholder, and reads the site's info plus one authenticated record.
- * It makes server-side requests to a user-supplied URL, so it needs `shotgrid-site.write`,
- * accepts only http(s) URLs, is time-boxed, and never puts a secret in its answer.
+ * It makes server-side requests to a user-supplied URL, so:
+ * - it needs `shotgrid-site.write` (callers without it never cause a request);
+ * - it accepts only http(s) URLs and is time-boxed;
+ * - a stored secret is only sent to the site URL (and through the proxy) the deployed node was
+ *   saved with: a caller cannot point it at another server to collect the key;
+ * - its answer is built from error codes and HTTP statuses only, never from the body of what
+ *   answered, so it cannot be used to read pages the server can reach (no open proxy);
+ * - it never puts a secret in its answer.
  */
-import { ShotGridClient, isShotGridError, type ShotGridClientOptions } from '../../lib/index.js';
+import { ShotGridClient, isShotGridError, type ShotGridClientOptions, type ShotGridError } from '../../lib/index.js';
 import type { AdminHandler, NodeAPI } from './red-types.js';
 import { buildClientOptions, SECRET_CREDENTIALS, SITE_CREDENTIALS, substituteEnv, type SiteConfig, type SiteCredentials } from './site-options.js';
+import { tlsCa } from './site-tls.js';
 
 /** Admin path (editor code calls it relative: `shotgrid-site/test`). */
 export const TEST_ROUTE = '/shotgrid-site/test';
@@ -29,10 +36,26 @@ export interface TestAnswer {
   site?: { name?: string; version?: string };
 }
 
+/** Where a deployed `shotgrid-site` sends its stored secrets. */
+export interface StoredSite {
+  /** The deployed node's site URL (environment variables already substituted). */
+  site: string;
+  /** Its proxy URL, blank when none. */
+  proxy: string;
+}
+
 /** What a test needs: the dialog's values, and how to find stored secrets. */
 export interface TestRequest {
   body: unknown;
+  /** The stored credentials of the deployed site node `id`. */
   storedCredentials(id: string): SiteCredentials | undefined;
+  /**
+   * Where the deployed site node `id` connects. Stored secrets are used only when the dialog's
+   * site URL and proxy are the same; without this, a `__PWRD__` placeholder is never filled.
+   */
+  storedSite?(id: string): StoredSite | undefined;
+  /** The CA of the dialog's TLS configuration node id (throws `SG_CONFIG` when it is unusable). */
+  caFor?(tlsId: string): string | Buffer | undefined;
   createClient?(options: ShotGridClientOptions): ShotGridClient;
   timeoutMs?: number;
 }
@@ -42,17 +65,19 @@ function str(value: unknown): string {
 }
 
 /** The dialog values with `${ENV}` substituted and `__PWRD__` replaced by the stored secret. */
-export function resolveDialogValues(body: unknown, stored: (id: string) => SiteCredentials | undefined): { config: SiteConfig; credentials: SiteCredentials } {
+export function resolveDialogValues(body: unknown, stored: (id: string) => SiteCredentials | undefined): { config: SiteConfig; credentials: SiteCredentials; usesStored: boolean } {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const given = (typeof b.credentials === 'object' && b.credentials !== null ? b.credentials : {}) as Record<string, unknown>;
   const id = str(b.id);
   let saved: SiteCredentials | undefined;
+  let usesStored = false;
   const credentials: SiteCredentials = {};
   for (const name of Object.keys(SITE_CREDENTIALS) as Array<keyof SiteCredentials>) {
     let value = str(given[name]);
     if (value === PASSWORD_PLACEHOLDER && (SECRET_CREDENTIALS as readonly string[]).includes(name)) {
       saved ??= (id !== '' ? stored(id) : undefined) ?? {};
       value = saved[name] ?? '';
+      usesStored = true;
     }
     credentials[name] = substituteEnv(value);
   }
@@ -61,10 +86,11 @@ export function resolveDialogValues(body: unknown, stored: (id: string) => SiteC
     authType: str(b.authType),
     sudoAsLogin: substituteEnv(str(b.sudoAsLogin)),
     proxy: substituteEnv(str(b.proxy)),
+    tls: str(b.tls),
     connectTimeout: str(b.connectTimeout),
     requestTimeout: str(b.requestTimeout),
   };
-  return { config, credentials };
+  return { config, credentials, usesStored };
 }
 
 /** Replaces every secret's occurrences in `text` (a message from a failure) by `***`. */
@@ -77,9 +103,73 @@ export function scrubSecrets(text: string, credentials: SiteCredentials): string
   return out;
 }
 
+/** The origin a site URL connects to (`https://host:port`), or undefined. */
+function originOf(site: string): string | undefined {
+  try {
+    return new URL(site.trim()).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the dialog's site and proxy are where the deployed node sends its secrets. */
+export function sameDestination(config: SiteConfig, saved: StoredSite | undefined): boolean {
+  if (!saved) return false;
+  const origin = originOf(str(config.site));
+  return origin !== undefined && origin === originOf(saved.site) && str(config.proxy).trim() === saved.proxy.trim();
+}
+
+/** Low-level causes worth naming (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, …): short upper-case tokens only. */
+function causeCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(code) && !code.startsWith('SG_')) return code;
+  }
+  return undefined;
+}
+
+const REASONS: Record<string, string> = {
+  SG_AUTH: 'the site refused the credentials',
+  SG_PERMISSION: 'the credentials may not read Projects',
+  SG_NOT_FOUND: 'no ShotGrid REST API at this URL',
+  SG_BAD_REQUEST: 'the site refused the request',
+  SG_RATE_LIMITED: 'the site is rate limiting; try again shortly',
+  SG_SERVER: 'the site had a server error',
+  SG_TIMEOUT: 'the site did not answer in time',
+  SG_NETWORK: 'could not reach the site',
+  SG_BAD_RESPONSE: 'the URL did not answer like a ShotGrid site',
+  SG_CONFIG: 'the settings are incomplete or invalid',
+};
+
+/**
+ * A failure's message for the dialog, from its code, HTTP status and low-level cause only:
+ * never the text of what answered (that would make the route a way to read other servers' pages).
+ * `SG_CONFIG` messages are our own words about the dialog's values and are kept.
+ */
+export function describeFailure(err: unknown): { code: string; message: string } {
+  if (!isShotGridError(err)) return { code: 'SG_UNEXPECTED', message: 'Connection failed: unexpected error.' };
+  const e: ShotGridError = err;
+  if (e.code === 'SG_CONFIG') return { code: e.code, message: `Connection failed: ${e.message}` };
+  const parts = [REASONS[e.code] ?? 'the request failed'];
+  if (e.status !== undefined) parts.push(`HTTP ${e.status}`);
+  const cause = causeCode(e);
+  if (cause) parts.push(cause);
+  if (e.code === 'SG_NETWORK' && cause && /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|SSL/.test(cause)) {
+    parts.push('if the site uses a private CA, choose a TLS configuration with that CA');
+  }
+  return { code: e.code, message: `Connection failed: ${parts.join('; ')}.` };
+}
+
+/** Site name and version for the answer: short plain text only. */
+function shortText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const s = [...String(value)].filter((c) => c >= ' ' && c !== '<' && c !== '>').join('').trim();
+  return s === '' ? undefined : s.slice(0, max);
+}
+
 /** Runs one connection test; resolves with the HTTP status and answer, never rejects. */
 export async function testConnection(req: TestRequest): Promise<{ status: number; answer: TestAnswer }> {
-  const { config, credentials } = resolveDialogValues(req.body, req.storedCredentials);
+  const { config, credentials, usesStored } = resolveDialogValues(req.body, req.storedCredentials);
   let url: URL;
   try {
     url = new URL(str(config.site).trim());
@@ -89,11 +179,21 @@ export async function testConnection(req: TestRequest): Promise<{ status: number
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { status: 400, answer: { ok: false, code: 'SG_CONFIG', message: 'The site URL must start with http:// or https://.' } };
   }
+  const id = str((req.body as { id?: unknown } | null)?.id);
+  if (usesStored && !sameDestination(config, id !== '' ? req.storedSite?.(id) : undefined)) {
+    // The stored secret may only go where it was saved for: re-typing it is the proof of knowing it.
+    return {
+      status: 200,
+      answer: { ok: false, code: 'SG_CONFIG', message: 'Connection failed: the stored secret is only used with the deployed site URL and proxy; type it again to test other values.' },
+    };
+  }
   const timeoutMs = req.timeoutMs ?? TEST_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
   let client: ShotGridClient | undefined;
   try {
     const options = buildClientOptions(config, credentials, {}, { warn: () => undefined });
+    const ca = req.caFor?.(str(config.tls));
+    if (ca !== undefined) options.ca = ca;
     // One quick attempt: the user is waiting for an answer, not for backoff.
     options.retry = { retries: 0 };
     options.timeouts = { connect: Math.min(timeoutMs, 5000), headers: timeoutMs, body: timeoutMs, ...options.timeouts };
@@ -101,32 +201,39 @@ export async function testConnection(req: TestRequest): Promise<{ status: number
     const info = await client.info({ signal });
     // Server info needs no login: one record read proves the credentials (and any sudo login).
     await client.find('Project', null, { limit: 1, signal });
-    const name = typeof info.site_name === 'string' && info.site_name !== '' ? info.site_name : url.host;
-    const version = info.shotgun_version_number ?? info.shotgun_version;
+    const name = shortText(info.site_name, 100) ?? url.host;
+    const version = shortText(info.shotgun_version_number ?? info.shotgun_version, 40);
     return {
       status: 200,
       answer: { ok: true, message: `Connected to ${name}${version ? ` (ShotGrid ${version})` : ''}.`, site: { name, ...(version ? { version } : {}) } },
     };
   } catch (err) {
-    const timedOut = signal.aborted;
-    const code = timedOut ? 'SG_TIMEOUT' : isShotGridError(err) ? err.code : 'SG_UNEXPECTED';
-    const why = timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : err instanceof Error ? err.message : String(err);
-    return { status: 200, answer: { ok: false, code, message: scrubSecrets(`Connection failed: ${why}`, credentials) } };
+    if (signal.aborted) {
+      return { status: 200, answer: { ok: false, code: 'SG_TIMEOUT', message: `Connection failed: no answer within ${Math.round(timeoutMs / 1000)} s.` } };
+    }
+    const { code, message } = describeFailure(err);
+    return { status: 200, answer: { ok: false, code, message: scrubSecrets(message, credentials) } };
   } finally {
     await client?.close().catch(() => undefined);
   }
 }
 
+/** The deployed `shotgrid-site` node `id` (what the route needs of it), or null. */
+function deployedSite(RED: NodeAPI, id: string): { credentials?: SiteCredentials; savedDestination?: StoredSite } | null {
+  const node = RED.nodes.getNode(id) as { type?: string; credentials?: SiteCredentials; savedDestination?: StoredSite } | null;
+  return node?.type === 'shotgrid-site' ? node : null;
+}
+
 /** Registers the route on the editor's admin app. */
 export function registerTestRoute(RED: NodeAPI): void {
-  const stored = (id: string): SiteCredentials | undefined => {
-    const fromStore = RED.nodes.getCredentials?.(id);
-    if (fromStore) return fromStore;
-    const node = RED.nodes.getNode(id) as { credentials?: SiteCredentials } | null;
-    return node?.credentials;
+  const storedCredentials = (id: string): SiteCredentials | undefined => {
+    const node = deployedSite(RED, id);
+    if (!node) return undefined;
+    return RED.nodes.getCredentials?.(id) ?? node.credentials;
   };
+  const storedSite = (id: string): StoredSite | undefined => deployedSite(RED, id)?.savedDestination;
   const handler: AdminHandler = (req, res) => {
-    void testConnection({ body: req.body, storedCredentials: stored }).then(
+    void testConnection({ body: req.body, storedCredentials, storedSite, caFor: (tlsId) => tlsCa(RED, tlsId) }).then(
       ({ status, answer }) => res.status(status).json(answer),
       () => res.status(500).json({ ok: false, code: 'SG_UNEXPECTED', message: 'The connection test failed unexpectedly.' }),
     );
