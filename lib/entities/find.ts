@@ -13,6 +13,13 @@ import type { FindOptions, ReadOptions, ShotGridRecord, SortSpec } from './types
 export const VENDOR_HASH = 'application/vnd+shotgun.api3_hash+json';
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 5000;
+/**
+ * Page size when every page is read and none was asked for: the REST cap. Each `_search` costs a
+ * round trip and (on the site) a query over the whole match, so reading 50,000 records in
+ * 5,000-record pages is ~3× faster than in 500-record ones (bench P4). `page` keeps the Python
+ * API's 500-record pages, since its meaning depends on the size.
+ */
+export const READ_ALL_PAGE_SIZE = MAX_PAGE_SIZE;
 
 /** How a search walks the pages. */
 interface SearchPlan {
@@ -73,9 +80,9 @@ function fieldsParam(fields: unknown): string[] {
 }
 
 function planSearch(type: string, filters: Filters | null | undefined, options: FindOptions): SearchPlan {
-  const pageSize = options.pageSize === undefined ? DEFAULT_PAGE_SIZE : wholeNumber(options.pageSize, 'pageSize', 1, MAX_PAGE_SIZE);
   const limit = options.limit === undefined ? 0 : wholeNumber(options.limit, 'limit', 0);
   const page = options.page === undefined ? 0 : wholeNumber(options.page, 'page', 0);
+  const pageSize = options.pageSize === undefined ? (page > 0 ? DEFAULT_PAGE_SIZE : READ_ALL_PAGE_SIZE) : wholeNumber(options.pageSize, 'pageSize', 1, MAX_PAGE_SIZE);
   const body: Record<string, unknown> = {
     filters: toRestFilter(filters, options.filterOperator),
     fields: fieldsParam(options.fields),

@@ -69,7 +69,7 @@ export interface FindOptions extends ReadOptions {
   limit?: number;
   /** Return only this 1-based page of `pageSize` records (default: all pages). */
   page?: number;
-  /** Records per request, 1..5000 (default 500). */
+  /** Records per request, 1..5000 (default 5000 when reading all pages, 500 with `page`, as the Python API's pages). */
   pageSize?: number;
   /** Top-level operator for a list of conditions: `all`/`and` (default) or `any`/`or`. */
   filterOperator?: 'all' | 'any' | 'and' | 'or';

@@ -74,3 +74,15 @@ test('limit stops early without reading further pages', async () => {
   assert.equal(records.length, 2500);
   assert.equal(apiRequests() - before, 3);
 });
+
+test('without pageSize, reading everything uses 5000-record pages; page keeps 500-record pages', async () => {
+  let before = apiRequests();
+  const all = await sg.find('Asset', filters, { fields: ['code'] });
+  assert.equal(all.length, TOTAL);
+  // 10 full pages of 5000, then one empty page proves the end (500-record pages would take 101).
+  assert.equal(apiRequests() - before, TOTAL / 5000 + 1);
+  before = apiRequests();
+  const third = await sg.find('Asset', filters, { sort: 'id', page: 3 });
+  assert.deepEqual(third.map((r) => r.id), ids.slice(1000, 1500));
+  assert.equal(apiRequests() - before, 1);
+});
