@@ -4,6 +4,7 @@
  * and fresh links. The first part that fails for good stops every other worker at once; the
  * caller then aborts the upload on the site.
  */
+import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
 import { abortError } from '../http/abort.js';
@@ -34,6 +35,9 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   const etags: string[] = new Array<string>(plan.partCount);
   // Aborted by the caller's signal, or by the first part that fails for good.
   const { controller, dispose } = childController(job.signal);
+  // Every part in flight listens on this signal (its PUT, link request or retry sleep, a few each):
+  // above ~9 parts Node would warn of a listener leak that is not one.
+  setMaxListeners(Math.max(10, plan.concurrency * 4), controller.signal);
   let next = 1;
   let failure: unknown;
   const takePart = (): number | undefined => (failure === undefined && !controller.signal.aborted && next <= plan.partCount ? next++ : undefined);

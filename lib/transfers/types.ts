@@ -32,7 +32,7 @@ export interface UploadOptions {
   tags?: Array<{ type: 'Tag'; id: number }>;
   /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts). Default 20,000,000... */
   partSize?: number;
-  /** Parts in flight at once (default 4). */
+  /** Parts in flight at once (default 8). */
   concurrency?: number;
   /** Files larger than this use multipart (default 20,000,000 bytes, as the Python API). */
   multipartThreshold?: number;
