@@ -4,11 +4,11 @@
  * and the idempotency rule:
  *
  * - A request whose repetition is harmless (`idempotent: true`: reads, token, upload init, part
- *   links, updates, deletes) is retried on network errors, timeouts, 429, 502, 503 and 504.
+ *   links, updates, deletes) is retried on network errors, timeouts, 429, 500, 502, 503 and 504.
  * - A request that must not run twice (`idempotent: false`: create, batch, upload completion) is
  *   retried only when the failure proves the server did not process it: the connection could
  *   not be made, or the site answered 429 or 503. When it may have been processed (reset or
- *   timeout after the body was sent, 502/504 from a gateway), it fails with
+ *   timeout after the body was sent, 500, or 502/504 from a gateway), it fails with
  *   `SG_OUTCOME_UNKNOWN` instead of being repeated.
  */
 import type { Dispatcher } from 'undici';

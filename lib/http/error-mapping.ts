@@ -9,7 +9,7 @@ import { sanitizeSnippet } from './snippet.js';
 /**
  * Whether a failed request may be repeated:
  * - `always`: the server provably did not process it (connect failed, 429, 503) — safe even for creates;
- * - `idempotent`: it may have been processed (reset or timeout after sending, 502, 504) — repeat only harmless requests;
+ * - `idempotent`: it may have been processed (reset or timeout after sending, 500, 502, 504) — repeat only harmless requests;
  * - `never`: repeating cannot help (4xx, TLS verification, bad response to a 2xx).
  */
 export type RetryClass = 'always' | 'idempotent' | 'never';
@@ -39,10 +39,14 @@ export function codeForStatus(status: number): ShotGridErrorCode {
   return 'SG_BAD_REQUEST';
 }
 
-/** Retry class of an HTTP status. */
+/**
+ * Retry class of an HTTP status. A 500 is usually transient on ShotGrid (a worker restarting, a
+ * database hiccup) but may come after the change was made: like 502/504, it is repeated only
+ * for harmless requests, and a create it hits fails as `SG_OUTCOME_UNKNOWN`.
+ */
 export function retryClassForStatus(status: number): RetryClass {
   if (status === 429 || status === 503) return 'always';
-  if (status === 502 || status === 504) return 'idempotent';
+  if (status === 500 || status === 502 || status === 504) return 'idempotent';
   return 'never';
 }
 

@@ -73,15 +73,11 @@ function parseInit(api: ApiCaller, body: unknown, multipart: boolean): UploadSes
 }
 
 /**
- * A link request (init, part link). The request layer already retries network errors and
- * 429/502/503/504; a 500 it leaves to the caller. These GETs only hand out signed links, so
- * repeating them after a 500 is harmless too: they get the same backoff.
+ * A link request (init, part link). These GETs only hand out signed links, so the request
+ * layer's retries for idempotent requests (network errors, 429, 500, 502, 503, 504) cover them.
  */
 function linkRequest(api: ApiCaller, req: ApiRequest): Promise<ApiResponse<unknown>> {
-  return api.retryable(() => api.request(req), {
-    signal: req.signal,
-    shouldRetry: (err) => isShotGridError(err) && err.code === 'SG_SERVER' && err.status === 500,
-  });
+  return api.request(req);
 }
 
 /** Whether a site refused multipart for its storage (`sg` sites: 400 with `source.multipart_upload`). */

@@ -32,7 +32,7 @@ function sgError(code: string, check: (e: ShotGridError) => void = () => undefin
 }
 
 test('statuses map to codes with status, errors[], request id, method and path (no query)', async () => {
-  const cases: Array<[number, string]> = [[400, 'SG_BAD_REQUEST'], [403, 'SG_PERMISSION'], [404, 'SG_NOT_FOUND'], [415, 'SG_BAD_REQUEST'], [500, 'SG_SERVER']];
+  const cases: Array<[number, string]> = [[400, 'SG_BAD_REQUEST'], [403, 'SG_PERMISSION'], [404, 'SG_NOT_FOUND'], [415, 'SG_BAD_REQUEST']];
   for (const [status, code] of cases) {
     await withSite((_r, res) => apiError(res, status, `refused with ${status}`), async (site, client) => {
       await assert.rejects(
@@ -46,7 +46,7 @@ test('statuses map to codes with status, errors[], request id, method and path (
           assert.match(e.message, new RegExp(`GET /api/v1/schema/Shot/fields → ${status} .*refused with ${status}`));
         }),
       );
-      // 4xx and 500 are not retried.
+      // 4xx are not retried.
       assert.equal(site.requests.length, 1);
       assert.equal(site.requests[0]!.url, '/api/v1/schema/Shot/fields?project_id=5');
     });
@@ -148,6 +148,27 @@ test('a create that gets a 502 or a header timeout is not repeated either', asyn
     await assert.rejects(client.batch([{ request_type: 'create', entity_type: 'Shot', data: { code: 'x' } }]), sgError('SG_OUTCOME_UNKNOWN'));
     assert.equal(site.requests.length, 1);
   }, { timeouts: { headers: 150 } });
+});
+
+test('a 500 on a read is retried (it is transient on ShotGrid), then SG_SERVER with the attempt count', async () => {
+  await withSite((_r, res, i) => (i < 2 ? apiError(res, 500, 'worker restarting') : json(res, 200, { data: [shot] })), async (site, client) => {
+    assert.equal((await client.find('Shot', [])).length, 1);
+    assert.equal(site.requests.length, 3);
+  });
+  await withSite((_r, res) => apiError(res, 500, 'still down'), async (site, client) => {
+    await assert.rejects(client.schemaFieldRead('Shot'), sgError('SG_SERVER', (e) => {
+      assert.equal(e.status, 500);
+      assert.equal(e.attempts, 3);
+    }));
+    assert.equal(site.requests.length, 3);
+  });
+});
+
+test('a create answered 500 may have been applied: SG_OUTCOME_UNKNOWN, sent once', async () => {
+  await withSite((_r, res) => apiError(res, 500, 'boom'), async (site, client) => {
+    await assert.rejects(client.create('Shot', { code: 'x' }), sgError('SG_OUTCOME_UNKNOWN', (e) => assert.equal(e.status, 500)));
+    assert.equal(site.requests.length, 1);
+  });
 });
 
 test('a create answered 503 or 429 was not processed, so it is retried', async () => {
