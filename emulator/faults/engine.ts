@@ -2,6 +2,11 @@
  * The fault engine: scripted faults (consumed in the order they were queued) first, then random
  * rates drawn from seeded per-route streams, so the n-th request of a route meets the same fault
  * on every run with the same seed, however other routes interleave.
+ *
+ * A random `token_expire` behaves as a real expiry: the bearer stays expired for every later
+ * request (not only the one that drew it), and a bearer is never drawn expired on its first use
+ * (a token just granted cannot have run out), so a client that renews and replays once gets
+ * through. A scripted `token_expire` stays a one-request refusal, whatever the bearer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counters, FaultEngine } from '../context.js';
@@ -26,6 +31,8 @@ interface FaultPlan {
   stallMs?: number;
   resetAfterBytes?: number;
   afterHandler?: boolean;
+  /** Drawn from the rates (not scripted). */
+  random?: boolean;
 }
 
 interface QueuedFault {
@@ -33,9 +40,23 @@ interface QueuedFault {
   left: number;
 }
 
+/** Routes on which a bearer can be refused as expired. */
+function bearerRoute(route: RouteClass, req: IncomingMessage): boolean {
+  return !['token', 'info', 'web', 'storage_put'].includes(route) && !isStorageRequest(req);
+}
+
+/** The bearer token of a request, if any. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1];
+}
+
+/** Most bearers remembered (first use / expired); beyond it the memory starts again. */
+const MAX_BEARERS = 10_000;
+
 /** Routes on which a random fault of a kind means something (a bearer, a signed URL). */
-function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMessage): boolean {
-  if (kind === 'token_expire') return !['token', 'info', 'web', 'storage_put'].includes(route) && !isStorageRequest(req);
+function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMessage, bearerFresh: boolean): boolean {
+  if (kind === 'token_expire') return bearerRoute(route, req) && !bearerFresh;
   if (kind === 'url_expire') return ['storage_put', 'download', 'upload_init', 'part_link'].includes(route);
   return true;
 }
@@ -58,6 +79,13 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
   const queue: QueuedFault[] = [];
   let rates: FaultRates | null = null;
   let streams = new Map<RouteClass, () => number>();
+  // Bearers seen (a bearer's first use is never drawn expired) and bearers a random fault expired.
+  const seenBearers = new Set<string>();
+  const expiredBearers = new Set<string>();
+  const remember = (set: Set<string>, bearer: string): void => {
+    if (set.size >= MAX_BEARERS) set.clear();
+    set.add(bearer);
+  };
 
   const setRates = (next: FaultRates | null): void => {
     rates = next && Object.values(next.rates).some((r) => (r ?? 0) > 0) ? structuredClone(next) : null;
@@ -73,7 +101,7 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
     return q.fault;
   };
 
-  const drawRandom = (route: RouteClass, req: IncomingMessage): FaultPlan | undefined => {
+  const drawRandom = (route: RouteClass, req: IncomingMessage, bearerFresh: boolean): FaultPlan | undefined => {
     if (!rates || !(rates.routes ?? DEFAULT_RATE_ROUTES).includes(route)) return undefined;
     let next = streams.get(route);
     if (!next) streams.set(route, (next = seededRandom((seed ^ hashString(route)) >>> 0)));
@@ -82,7 +110,7 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
     for (const kind of KIND_ORDER) {
       edge += Math.max(0, rates.rates[kind] ?? 0);
       if (draw < edge) {
-        return randomKindApplies(kind, route, req) ? { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs } : undefined;
+        return randomKindApplies(kind, route, req, bearerFresh) ? { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs, random: true } : undefined;
       }
     }
     return undefined;
@@ -123,11 +151,18 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
     clear() {
       queue.splice(0);
       setRates(null);
+      expiredBearers.clear();
     },
     pending: () => queue.map((q) => ({ ...q.fault, count: q.left })),
     async intercept(route, req, res, info) {
-      const plan = takeScripted(route, req, info.partNumber) ?? drawRandom(route, req);
+      const bearer = bearerOf(req);
+      // An expired token stays expired: refused again, not counted as a new fault.
+      if (bearer !== undefined && expiredBearers.has(bearer) && bearerRoute(route, req)) return 'token_expire';
+      const bearerFresh = bearer !== undefined && !seenBearers.has(bearer);
+      if (bearer !== undefined && bearerFresh) remember(seenBearers, bearer);
+      const plan = takeScripted(route, req, info.partNumber) ?? drawRandom(route, req, bearerFresh);
       if (!plan) return 'none';
+      if (plan.kind === 'token_expire' && plan.random && bearer !== undefined) remember(expiredBearers, bearer);
       counters.fault(plan.kind);
       return apply(plan, route, req, res);
     },

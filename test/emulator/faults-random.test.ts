@@ -4,7 +4,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSite, type TestSite } from './api-helpers.js';
+import { openSite, scriptToken, type TestSite } from './api-helpers.js';
 import { initUpload } from './files-helpers.js';
 
 const sites: TestSite[] = [];
@@ -48,5 +48,25 @@ describe('random fault rates', () => {
     assert.deepEqual(again, first);
     const injected = site.emu.counters.snapshot().faultsInjected;
     assert.equal((injected.http500 ?? 0) + (injected.http503 ?? 0), 2 * first.filter((s) => s !== 200).length);
+  });
+
+  test('a random token_expire is a real expiry: the bearer stays refused, a fresh one passes its first use', async () => {
+    const site = await openSite({ seed: 7 });
+    sites.push(site);
+    site.emu.faults.setRates({ rates: { token_expire: 1 }, routes: ['api'] });
+    // First use of a bearer: never drawn expired (openSite's token has not been used yet).
+    assert.equal((await site.call('GET', '/api/v1/entity/shots/1')).status, 200);
+    // Second use: drawn expired; from then on it stays refused, even with the rates off.
+    assert.equal((await site.call('GET', '/api/v1/entity/shots/1')).status, 401);
+    site.emu.faults.setRates(null);
+    const again = await site.call('GET', '/api/v1/entity/shots/1');
+    assert.equal(again.status, 401);
+    assert.equal(again.body.errors[0].code, 102);
+    assert.equal(site.emu.counters.snapshot().faultsInjected.token_expire, 1, 'the repeat refusal is not a new fault');
+    // A renewed token works; clear() forgets the expired ones.
+    site.emu.faults.setRates({ rates: { token_expire: 1 }, routes: ['api'] });
+    assert.equal((await site.call('GET', '/api/v1/entity/shots/1', { token: await scriptToken(site.emu) })).status, 200);
+    site.emu.faults.clear();
+    assert.equal((await site.call('GET', '/api/v1/entity/shots/1')).status, 200);
   });
 });
