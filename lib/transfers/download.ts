@@ -6,8 +6,10 @@
  * - Bytes stream into a temporary file beside the destination; on success it is fsynced and
  *   renamed into place; a failed or aborted download leaves nothing behind.
  * - Network errors, stalls and 5xx are retried with the client's backoff, resuming with `Range`
- *   from the bytes already written; a 403 (expired signed URL) fetches a fresh URL once when
- *   the source can give one (a field, an uploaded Attachment).
+ *   from the bytes already written; a 403 (expired signed URL) fetches a fresh URL when the
+ *   source can give one (a field, an uploaded Attachment), after every 403 while the retry
+ *   budget lasts: the fresh URL can expire too (a slow queue, clock skew), and a 403 that
+ *   persists still ends with the budget. A bare URL cannot be refreshed: its 403 is final.
  */
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -86,7 +88,6 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
   const sink: DownloadSink = path === undefined ? new BufferSink(maxBuffer) : await FileSink.create(path);
   const progress = new ProgressReporter({ total: undefined, partsTotal: 1, onProgress: options.onProgress });
   let attempts = 0;
-  let refreshed = false;
   let needsRefresh = false;
   try {
     const outcome = await api.retryable(
@@ -104,9 +105,8 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
           return await fetchInto(api, { url: current.url, sink, resume, progress, signal });
         } catch (err) {
           if (storageActionOf(err) !== 'refresh') throw err;
-          // An expired URL: one fresh one, when the source can give it; otherwise final.
-          if (refreshed || !current.refresh) throw finalStorageError(err);
-          refreshed = true;
+          // An expired URL: a fresh one, when the source can give it; otherwise final.
+          if (!current.refresh) throw finalStorageError(err);
           needsRefresh = true;
           throw err;
         }

@@ -1,6 +1,6 @@
 /**
  * Downloads through `ShotGridClient` against the emulator: resume after a reset mid-body,
- * storage faults retried, expired URLs refreshed once for field and Attachment sources, the
+ * storage faults retried, expired URLs refreshed for field and Attachment sources, the
  * destination rules (exists → SG_FILE before any request, folder + sanitised name, overwrite),
  * the field errors (empty → SG_NOT_FOUND, transient → SG_THUMBNAIL_PENDING), and no temp file
  * left behind by any failure or abort.
@@ -60,7 +60,7 @@ test('storage 503 ×2 and a stall are retried', { skip: builtinOnly('storage GET
   assert.equal((await settledRouteDelta(env.emu, start, 'download', { 200: 1 }))[200], 1);
 });
 
-test('an expired URL from a field is replaced by a fresh one, once', { skip: builtinOnly('url_expire on the storage GET itself (test/s3 expires the link where it is handed out)') }, async () => {
+test('an expired URL from a field is replaced by a fresh one; a 403 that persists ends with the retry budget', { skip: builtinOnly('url_expire on the storage GET itself (test/s3 expires the link where it is handed out)') }, async () => {
   env.emu.faults.script({ ...onStorage, kind: 'url_expire' });
   const start = env.emu.counters.snapshot();
   const result = await env.sg.download(field(), 'buffer');
@@ -71,6 +71,16 @@ test('an expired URL from a field is replaced by a fresh one, once', { skip: bui
   env.emu.faults.script({ ...onStorage, kind: 'url_expire', count: 5 });
   await assert.rejects(env.sg.download(field(), join(out, 'x.mov')), { code: 'SG_STORAGE', status: 403, storageCode: 'AccessDenied' });
   assert.deepEqual(filesIn(out), []);
+});
+
+test('the fresh URL may expire too: every 403 gets another one while the retry budget lasts (fault soak)', { skip: builtinOnly('url_expire on the storage GET itself') }, async () => {
+  env.emu.faults.script({ ...onStorage, kind: 'url_expire', count: 2 });
+  const start = env.emu.counters.snapshot();
+  const result = await env.sg.download(field(), 'buffer');
+  assert.equal(result.attempts, 3);
+  assert.deepEqual(await settledRouteDelta(env.emu, start, 'download', { 403: 2, 200: 1 }), { 403: 2, 200: 1 });
+  assert.deepEqual(routeDelta(env.emu, start, 'api'), { 200: 3 }, 'the field was read again after each 403');
+  assert.equal(sha256(result.buffer!), await sha256File(source));
 });
 
 test('an Attachment value is refreshed through Attachment.this_file; a bare URL is not', { skip: builtinOnly('url_expire on the storage GET itself') }, async () => {
