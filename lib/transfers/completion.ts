@@ -151,24 +151,30 @@ function outcomeOpen(err: unknown): boolean {
   return isShotGridError(err) && (err.code === 'SG_OUTCOME_UNKNOWN' || (err.code === 'SG_SERVER' && err.status === 500));
 }
 
-/** Most completions sent for one upload (the first, and re-sends after a check said "not applied"). */
-const MAX_COMPLETIONS = 3;
-
-/** Completes the upload exactly once, checking the record whenever an answer is lost. */
+/**
+ * Completes the upload exactly once, checking the record whenever an answer is lost. A
+ * completion the check proves did not happen is sent again, with the client's backoff, while
+ * its retry budget lasts (a fixed small count gave up too early under a steady fault rate).
+ */
 export async function completeExactlyOnce(api: ApiCaller, session: UploadSession, info: UploadInfo, uploadData: Record<string, unknown>, probe: CompletionProbe, signal?: AbortSignal): Promise<void> {
-  for (let sent = 1; ; sent++) {
-    try {
-      await completeUpload(api, session, info, uploadData, signal);
-      return;
-    } catch (err) {
-      if (!outcomeOpen(err) || sent >= MAX_COMPLETIONS) throw err;
-      let applied: boolean;
+  const provedNotApplied = new WeakSet<object>();
+  await api.retryable(
+    async () => {
       try {
-        applied = await probe.applied(signal);
-      } catch {
-        throw err; // cannot tell: the caller must see that the outcome is unknown
+        await completeUpload(api, session, info, uploadData, signal);
+      } catch (err) {
+        if (!outcomeOpen(err)) throw err;
+        let applied: boolean;
+        try {
+          applied = await probe.applied(signal);
+        } catch {
+          throw err; // cannot tell: the caller must see that the outcome is unknown
+        }
+        if (applied) return;
+        if (typeof err === 'object' && err !== null) provedNotApplied.add(err);
+        throw err;
       }
-      if (applied) return;
-    }
-  }
+    },
+    { signal, shouldRetry: (err) => typeof err === 'object' && err !== null && provedNotApplied.has(err) },
+  );
 }

@@ -222,6 +222,18 @@ test('completion 500 is checked before a re-send; 503 and an expired bearer are 
   assert.equal(delta(start, 'attachmentsCreated'), 1);
 });
 
+test('completions lost three times in a row (500, 502, reset), each proved not applied: sent again within the retry budget — one Attachment', async () => {
+  const id = await env.version();
+  env.emu.faults.script({ route: 'complete', kind: 'http500' });
+  env.emu.faults.script({ route: 'complete', kind: 'http502' });
+  env.emu.faults.script({ route: 'complete', kind: 'reset', resetAfterBytes: 0 });
+  const start = env.emu.counters.snapshot();
+  const result = await env.sg.upload({ type: 'Version', id }, small);
+  assert.ok(result.attachment);
+  assert.deepEqual(routeDelta(env.emu, start, 'complete'), { 500: 1, 502: 1, reset: 1, 201: 1 });
+  assert.equal(delta(start, 'attachmentsCreated'), 1);
+});
+
 test('a thumbnail completion reset after it was applied is not repeated', async () => {
   const id = await env.version();
   const png = env.file('t.png', Buffer.from('89504e470d0a1a0a', 'hex'));
