@@ -1,0 +1,43 @@
+/**
+ * The chart's data: upload throughput against part concurrency on the shaped storage of P2
+ * (one upload per concurrency; the median of `runs` when more than one).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRemoteEmulator } from '../support/emulator-host.js';
+import { writeRandomFile } from '../support/files.js';
+import { newVersions, ourClient } from '../support/site.js';
+import { median, MiB, round, timed } from '../support/stats.js';
+import type { BenchContext, BenchReport } from '../support/types.js';
+import { SHAPED_STORAGE } from './shaped.js';
+
+/** Concurrencies the chart shows. */
+export const SWEEP = [1, 2, 4, 8] as const;
+
+/** Runs the sweep; one upload per point in quick mode, otherwise `min(runs, 2)` (it is slow). */
+export async function concurrencySweep(ctx: BenchContext): Promise<NonNullable<BenchReport['concurrency']>> {
+  const size = ctx.quick ? 64 * MiB : 256 * MiB;
+  const runs = ctx.quick ? 1 : Math.min(ctx.runs, 2);
+  const file = writeRandomFile(join(ctx.tmpDir, 'sweep.bin'), size);
+  const emu = await startRemoteEmulator({ transcodeDelay: 0, shaping: SHAPED_STORAGE });
+  const sg = ourClient(emu);
+  try {
+    const ids = await newVersions(sg, SWEEP.length * runs, 'sweep');
+    const points = [];
+    for (const concurrency of SWEEP) {
+      const rates: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const { ms } = await timed(() => sg.upload({ type: 'Version', id: ids.pop()!, field: 'sg_uploaded_movie' }, file, { concurrency }));
+        rates.push(size / 1e6 / (ms / 1000));
+      }
+      const mbPerSecond = round(median(rates), 1);
+      ctx.log(`sweep concurrency ${concurrency}: ${mbPerSecond} MB/s`);
+      points.push({ concurrency, mbPerSecond });
+    }
+    return { sizeBytes: size, shaping: { ...SHAPED_STORAGE }, points };
+  } finally {
+    await sg.close();
+    await emu.close();
+    rmSync(file, { force: true });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * P1: a 1 GiB upload through the client (defaults: 20,000,000-byte parts, 4 in flight, every
+ * ShotGrid call included) against one raw undici PUT of the same bytes to the same storage.
+ */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { rawPut } from '../baselines/raw-put.js';
+import { startRemoteEmulator } from '../support/emulator-host.js';
+import { writeRandomFile } from '../support/files.js';
+import { bearerToken, newVersions, ourClient } from '../support/site.js';
+import { alternate, GiB, median, MiB, round, timed } from '../support/stats.js';
+import type { Measure } from '../support/types.js';
+
+export const p1: Measure = {
+  id: 'P1',
+  async run(ctx) {
+    const size = ctx.quick ? 128 * MiB : GiB;
+    const file = writeRandomFile(join(ctx.tmpDir, 'p1.bin'), size);
+    const emu = await startRemoteEmulator({ transcodeDelay: 0 });
+    const sg = ourClient(emu);
+    try {
+      const token = await bearerToken(emu);
+      const ids = await newVersions(sg, ctx.runs * 2, 'p1');
+      const samples = await alternate(
+        ctx.runs,
+        async () => {
+          const { ms } = await timed(() => sg.upload({ type: 'Version', id: ids.pop()!, field: 'sg_uploaded_movie' }, file));
+          ctx.log(`P1 ours ${round(ms / 1000, 2)} s`);
+          return ms / 1000;
+        },
+        async () => {
+          const ms = await rawPut(emu.url, token, ids.pop()!, file);
+          ctx.log(`P1 raw PUT ${round(ms / 1000, 2)} s`);
+          return ms / 1000;
+        },
+      );
+      const ours = median(samples.ours);
+      const baseline = median(samples.baseline);
+      const ratio = ours / baseline;
+      return {
+        id: 'P1',
+        measure: `${size / MiB} MiB upload through the client vs one raw PUT (loopback, unshaped)`,
+        ours: round(ours),
+        baseline: round(baseline),
+        ratio: round(ratio),
+        ratioIs: 'ours/baseline',
+        unit: 's',
+        target: 'ratio ≤ 1.15',
+        met: ratio <= 1.15,
+        params: { bytes: size, runs: ctx.runs, samples, client: 'defaults (20,000,000-byte parts, 8 in flight)', oursMBps: round(size / 1e6 / ours, 1), rawMBps: round(size / 1e6 / baseline, 1) },
+      };
+    } finally {
+      await sg.close();
+      await emu.close();
+      rmSync(file, { force: true });
+    }
+  },
+};

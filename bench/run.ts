@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: each measure against the emulator on loopback (in a child process), one JSON
+ * line per measure on stdout, progress on stderr. Then, unless `--no-write`: the machine results
+ * (`bench/results/latest.json`, merged with earlier results for measures not run this time), the
+ * concurrency chart (`docs/images/bench-concurrency.svg`) and the README's "## Benchmarks" section.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { concurrencySweep } from './measures/concurrency-sweep.js';
+import { p1 } from './measures/p1-raw-put.js';
+import { p2 } from './measures/p2-shaped-python.js';
+import { p3 } from './measures/p3-rss.js';
+import { p4 } from './measures/p4-find.js';
+import { p5 } from './measures/p5-thumbnails.js';
+import { p6 } from './measures/p6-node-red.js';
+import { parseArgs, USAGE } from './support/cli.js';
+import { renderSection } from './support/section.js';
+import { concurrencyChart } from './support/svg.js';
+import { updateReadme } from './support/readme.js';
+import type { BenchContext, BenchReport, Measure, MeasureResult } from './support/types.js';
+
+const MEASURES: Measure[] = [p1, p2, p3, p4, p5, p6];
+/** The source tree (the script runs from `$SG_OUT/bench`). */
+const ROOT = process.env.SG_ROOT ?? resolve(__dirname, '..', '..');
+
+function previous(path: string): BenchReport | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const selected = MEASURES.filter((m) => !args.only || args.only.includes(m.id));
+  const sweep = args.chart && (!args.only || args.only.includes('CHART') || args.only.includes('P2'));
+  const tmpDir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
+  const ctx: BenchContext = { quick: args.quick, runs: args.runs, tmpDir, log: (m) => process.stderr.write(`bench: ${m}\n`) };
+  const startedAt = new Date().toISOString();
+  const results: MeasureResult[] = [];
+  let concurrency: BenchReport['concurrency'];
+  let failed = false;
+  try {
+    for (const measure of selected) {
+      try {
+        const r = await measure.run(ctx);
+        results.push(r);
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (err) {
+        failed = true;
+        ctx.log(`${measure.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+    }
+    if (sweep) concurrency = await concurrencySweep(ctx);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+  const report: BenchReport = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), quick: args.quick, runs: args.runs, results, ...(concurrency ? { concurrency } : {}) };
+  if (args.write) {
+    const resultsPath = join(ROOT, 'bench', 'results', 'latest.json');
+    // Measures not run this time keep their last figures (marked by their own run's date).
+    const old = previous(resultsPath);
+    const merged: BenchReport = {
+      ...report,
+      results: MEASURES.map((m) => results.find((r) => r.id === m.id) ?? old?.results.find((r) => r.id === m.id)).filter((r): r is MeasureResult => r !== undefined),
+      ...(concurrency ?? old?.concurrency ? { concurrency: concurrency ?? old!.concurrency } : {}),
+    };
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
+    if (merged.concurrency) {
+      mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+      const singleCap = merged.concurrency.shaping.storageBandwidth! / 1e6;
+      writeFileSync(join(ROOT, 'docs', 'images', 'bench-concurrency.svg'), concurrencyChart(merged.concurrency.points, {
+        title: `Upload throughput vs parts in flight (${Math.round(merged.concurrency.sizeBytes / 1048576)} MiB, storage ${singleCap} MB/s + ${merged.concurrency.shaping.storageLatency} ms per connection)`,
+        reference: { value: singleCap, label: `one connection's cap (${singleCap} MB/s)` },
+      }));
+    }
+    updateReadme(join(ROOT, 'README.md'), renderSection(merged));
+    ctx.log(`wrote bench/results/latest.json${merged.concurrency ? ', docs/images/bench-concurrency.svg' : ''} and the README section`);
+  }
+  if (failed) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+  process.exit(1);
+});

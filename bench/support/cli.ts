@@ -1,0 +1,46 @@
+/** Command-line options of `npm run bench`. */
+
+/** Parsed options. */
+export interface BenchArgs {
+  only: string[] | undefined;
+  quick: boolean;
+  runs: number;
+  /** Skip the concurrency sweep (chart). */
+  chart: boolean;
+  /** Write bench/results/latest.json, the SVG and the README section. */
+  write: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--only P1,P4] [--quick] [--runs N] [--no-chart] [--no-write]
+  --only      measures to run (P1..P6; CHART for the concurrency sweep alone)
+  --quick     scaled-down sizes for a smoke run (results are still written unless --no-write)
+  --runs N    runs per side, the median is reported (default 3, at least 1)
+  --no-chart  skip the upload-throughput-vs-concurrency sweep
+  --no-write  print only; leave bench/results, docs/images and README untouched`;
+
+/** Parses argv (without node and script). */
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { only: undefined, quick: false, runs: 3, chart: true, write: true, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const eq = a.indexOf('=');
+      if (eq !== -1) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a === '--no-chart') args.chart = false;
+    else if (a === '--no-write') args.write = false;
+    else if (a === '--help' || a === '-h') args.help = true;
+    else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+    else if (a.startsWith('--runs')) {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error('--runs must be a whole number ≥ 1');
+      args.runs = n;
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return args;
+}

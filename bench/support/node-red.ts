@@ -1,0 +1,28 @@
+/**
+ * A Node-RED runtime for P6: node-red-node-test-helper bound to the installed `node-red` — the
+ * real @node-red/runtime flow engine, with the helper's in-memory flow storage (no editor, no
+ * disk). The helper wraps `Node.prototype` methods in sinon spies; that cost lands on our side.
+ */
+import { createRequire } from 'node:module';
+
+const load = createRequire(__filename);
+
+/** The parts of the helper P6 calls. */
+export interface Helper {
+  init(runtimePath: string, userSettings?: Record<string, unknown>): void;
+  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
+  load(nodes: unknown[], flow: Array<Record<string, unknown>>, credentials?: Record<string, Record<string, string>>): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): { receive(msg: Record<string, unknown>): void; on(event: 'input', fn: (msg: Record<string, unknown>) => void): void };
+}
+
+let helper: Helper | undefined;
+
+/** The helper, initialised once with the installed runtime. */
+export function nodeRedHelper(): Helper {
+  if (!helper) {
+    helper = load('node-red-node-test-helper') as Helper;
+    helper.init(load.resolve('node-red'));
+  }
+  return helper;
+}

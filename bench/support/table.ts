@@ -1,0 +1,30 @@
+/** The README's benchmark table, from a report. */
+import type { BenchReport, MeasureResult } from './types.js';
+
+function cell(value: number | null, unit: string): string {
+  return value === null ? '—' : `${value} ${unit}`;
+}
+
+function ratioCell(r: MeasureResult): string {
+  if (r.ratio === null) return '—';
+  return r.ratioIs === 'baseline/ours' ? `${r.ratio}× faster` : `${r.ratio}`;
+}
+
+/** Markdown escaping of the few characters that break a table cell. */
+function md(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** `| id | measure | ours | baseline | ratio | target | met |` rows for every result. */
+export function resultsTable(results: MeasureResult[]): string {
+  const lines = ['| id | measure | ours | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|'];
+  for (const r of results) {
+    lines.push(`| ${r.id} | ${md(r.measure)} | ${cell(r.ours, r.unit)} | ${cell(r.baseline, r.unit)} | ${ratioCell(r)} | ${md(r.target)} | ${r.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+/** One line saying where the figures come from. */
+export function provenance(report: BenchReport): string {
+  return `Run of ${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} runs per side (median)${report.quick ? ', --quick sizes' : ''}.`;
+}

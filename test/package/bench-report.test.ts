@@ -1,0 +1,59 @@
+/**
+ * The bench's report generators (no benchmarking here): the README table, the section splice that
+ * must leave other sections alone, the SVG chart, the median, and the option parser.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from '../../bench/support/cli.js';
+import { replaceSection } from '../../bench/support/readme.js';
+import { median } from '../../bench/support/stats.js';
+import { concurrencyChart, niceCeiling } from '../../bench/support/svg.js';
+import { resultsTable } from '../../bench/support/table.js';
+import type { MeasureResult } from '../../bench/support/types.js';
+
+const result = (over: Partial<MeasureResult>): MeasureResult => ({
+  id: 'P1', measure: 'upload', ours: 2, baseline: 1, ratio: 2, ratioIs: 'ours/baseline', unit: 's', target: 'ratio ≤ 1.15', met: false, params: {}, ...over,
+});
+
+test('the table has one row per result, "× faster" for baseline/ours ratios, and marks misses', () => {
+  const table = resultsTable([
+    result({}),
+    result({ id: 'P2', measure: 'a | b', ours: 3.5, baseline: 21, ratio: 6, ratioIs: 'baseline/ours', target: '≥ 4× faster', met: true }),
+  ]).split('\n');
+  assert.equal(table.length, 4);
+  assert.equal(table[0], '| id | measure | ours | baseline | ratio | target | met |');
+  assert.equal(table[2], '| P1 | upload | 2 s | 1 s | 2 | ratio ≤ 1.15 | **no** |');
+  assert.equal(table[3], '| P2 | a \\| b | 3.5 s | 21 s | 6× faster | ≥ 4× faster | yes |');
+});
+
+test('the README section is replaced in place, other sections untouched; added before Licence when missing', () => {
+  const readme = '# T\n\n## A\n\na\n\n## Benchmarks\n\nold\n\n## Licence\n\nMIT\n';
+  assert.equal(replaceSection(readme, 'new'), '# T\n\n## A\n\na\n\n## Benchmarks\n\nnew\n\n## Licence\n\nMIT\n');
+  assert.equal(replaceSection('# T\n\n## A\n\na\n\n## Licence\n\nMIT\n', 'new'), '# T\n\n## A\n\na\n\n## Benchmarks\n\nnew\n\n## Licence\n\nMIT\n');
+  assert.equal(replaceSection('# T\n\n## Benchmarks\n\nold\n', 'new'), '# T\n\n## Benchmarks\n\nnew\n');
+});
+
+test('the chart is a well-formed SVG with one point and label per concurrency, scaled to a nice ceiling', () => {
+  const svg = concurrencyChart([{ concurrency: 1, mbPerSecond: 24 }, { concurrency: 2, mbPerSecond: 48 }, { concurrency: 4, mbPerSecond: 95 }, { concurrency: 8, mbPerSecond: 160 }], { title: 'T <&>', reference: { value: 25, label: 'cap' } });
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/);
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+  assert.equal(svg.match(/<circle /g)?.length, 4);
+  assert.match(svg, /T &lt;&amp;&gt;/);
+  assert.match(svg, />160</);
+  assert.match(svg, /stroke-dasharray/);
+  // Highest point (160) under the 200 ceiling: plotted below the top of the plot area (y=40).
+  const ys = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+  assert.deepEqual([...ys].sort((a, b) => b - a), ys, 'higher throughput is drawn higher');
+  assert.ok(ys[3]! > 40);
+  assert.equal(niceCeiling(160), 200);
+  assert.equal(niceCeiling(24), 25);
+  assert.equal(concurrencyChart([{ concurrency: 1, mbPerSecond: 1 }], { title: 't' }), concurrencyChart([{ concurrency: 1, mbPerSecond: 1 }], { title: 't' }));
+});
+
+test('median and options', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.deepEqual(parseArgs(['--only', 'p1,P4', '--quick', '--runs=5']), { only: ['P1', 'P4'], quick: true, runs: 5, chart: true, write: true, help: false });
+  assert.throws(() => parseArgs(['--runs', '0']));
+  assert.throws(() => parseArgs(['--bogus']));
+});
