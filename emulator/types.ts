@@ -61,6 +61,12 @@ export interface FaultRates {
   routes?: RouteClass[];
   retryAfter?: number;
   stallMs?: number;
+  /**
+   * Share (0..1, default 0) of random `reset` faults on API requests (not storage) that first
+   * apply the request — create the record, complete the upload — and then reset instead of
+   * answering: the answer is lost after the change was made.
+   */
+  afterHandler?: number;
 }
 
 /** Fault control. */

@@ -110,7 +110,10 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
     for (const kind of KIND_ORDER) {
       edge += Math.max(0, rates.rates[kind] ?? 0);
       if (draw < edge) {
-        return randomKindApplies(kind, route, req, bearerFresh) ? { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs, random: true } : undefined;
+        if (!randomKindApplies(kind, route, req, bearerFresh)) return undefined;
+        // Drawn only when asked for, so existing rate tables keep their sequences.
+        const afterHandler = kind === 'reset' && (rates.afterHandler ?? 0) > 0 && !isStorageRequest(req) && next() < rates.afterHandler!;
+        return { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs, random: true, ...(afterHandler ? { afterHandler } : {}) };
       }
     }
     return undefined;

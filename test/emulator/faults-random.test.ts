@@ -69,4 +69,21 @@ describe('random fault rates', () => {
     site.emu.faults.clear();
     assert.equal((await site.call('GET', '/api/v1/entity/shots/1')).status, 200);
   });
+
+  test('afterHandler: a random reset on the API first applies the write, then drops the answer', async () => {
+    const site = await openSite({ seed: 3 });
+    sites.push(site);
+    site.emu.faults.setRates({ rates: { reset: 1 }, routes: ['api'], afterHandler: 1 });
+    await assert.rejects(site.call('POST', '/api/v1/entity/tags', { body: { name: 'applied_then_reset' } }));
+    site.emu.faults.setRates(null);
+    const found = await site.search('Tag', { filters: [['name', 'is', 'applied_then_reset']] });
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.body.data.length, 1, 'the create was applied before the reset');
+    assert.equal(site.emu.counters.snapshot().requests.api?.reset, 1);
+    // Without afterHandler a random reset drops the request before the handler: nothing applied.
+    site.emu.faults.setRates({ rates: { reset: 1 }, routes: ['api'] });
+    await assert.rejects(site.call('POST', '/api/v1/entity/tags', { body: { name: 'reset_before' } }));
+    site.emu.faults.setRates(null);
+    assert.equal((await site.search('Tag', { filters: [['name', 'is', 'reset_before']] })).body.data.length, 0);
+  });
 });
