@@ -110,12 +110,14 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
     const reason = new ShotGridError('SG_ABORTED', 'the node was stopped (redeploy or shutdown)');
     for (const controller of running.keys()) controller.abort(reason);
     let timer: NodeJS.Timeout | undefined;
-    const settled = Promise.allSettled([...running.values()]);
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    const settled = Promise.allSettled([...running.values()]).then(() => true);
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS);
     });
-    void Promise.race([settled, deadline]).then(() => {
+    void Promise.race([settled, deadline]).then((allSettled) => {
       clearTimeout(timer);
+      // Said out loud: a message that outlives the close may still hold a connection or an upload.
+      if (!allSettled && running.size > 0) node.warn(`${running.size} message(s) still running ${CLOSE_WAIT_MS} ms after the node was stopped`);
       status.stop();
       done();
     });
