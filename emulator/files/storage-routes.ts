@@ -13,7 +13,7 @@ import type { StoredObject } from './object-store.js';
 import { declaredLength, drainBody, receiveBody } from './receive-body.js';
 import { sendS3Error } from './s3-xml.js';
 import { checkStorageSignature } from './signing.js';
-import { guessType, type FileState } from './state.js';
+import type { FileState } from './state.js';
 
 /** Answers a storage request. */
 export async function handleStorage(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, key: string): Promise<void> {
@@ -83,7 +83,8 @@ async function putObject(state: FileState, req: IncomingMessage, res: ServerResp
     }
     etag = (await state.objects.commitPart(uploadId!, n, received)).etag;
   } else {
-    const type = String(req.headers['content-type'] ?? '') || guessType(key);
+    // S3 stores the type that was sent and never guesses from the key (AWS and radosgw).
+    const type = String(req.headers['content-type'] ?? '') || 'binary/octet-stream';
     etag = (await state.objects.commitObject(key, received, type)).etag;
   }
   state.ctx.counters.bytesStored(received.size);

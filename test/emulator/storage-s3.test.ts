@@ -153,6 +153,8 @@ describe('storage GET', () => {
     const whole = await getBytes(value.url);
     assert.equal(whole.status, 200);
     assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+    // Sent without a Content-Type: S3's default, not a guess from the name (as AWS and radosgw).
+    assert.equal(whole.headers.get('content-type'), 'binary/octet-stream');
     assert.ok(whole.body.equals(body));
 
     const part = await getBytes(value.url, { range: 'bytes=0-100' });
