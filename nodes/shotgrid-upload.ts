@@ -77,7 +77,7 @@ const uploadModule = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('shotgrid-upload', ShotGridUploadNode, {
     settings: {
-      shotgridUploadConcurrency: { value: 4, exportable: false },
+      shotgridUploadConcurrency: { value: 8, exportable: false },
       shotgridUploadPartSize: { value: 20_000_000, exportable: false },
       shotgridUploadMultipartThreshold: { value: 20_000_000, exportable: false },
     },

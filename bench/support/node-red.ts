@@ -1,7 +1,8 @@
 /**
  * A Node-RED runtime for P6: node-red-node-test-helper bound to the installed `node-red` — the
  * real @node-red/runtime flow engine, with the helper's in-memory flow storage (no editor, no
- * disk). The helper wraps `Node.prototype` methods in sinon spies; that cost lands on our side.
+ * disk). The helper wraps `Node.prototype` methods in sinon spies that record every call; a
+ * production runtime has none, so {@link Helper.withoutSpies} removes them once the flow is loaded.
  */
 import { createRequire } from 'node:module';
 
@@ -14,6 +15,8 @@ export interface Helper {
   load(nodes: unknown[], flow: Array<Record<string, unknown>>, credentials?: Record<string, Record<string, string>>): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): { receive(msg: Record<string, unknown>): void; on(event: 'input', fn: (msg: Record<string, unknown>) => void): void };
+  /** Restores the `Node.prototype` methods the helper spied on (bench-only addition). */
+  withoutSpies(): void;
 }
 
 let helper: Helper | undefined;
@@ -21,8 +24,10 @@ let helper: Helper | undefined;
 /** The helper, initialised once with the installed runtime. */
 export function nodeRedHelper(): Helper {
   if (!helper) {
-    helper = load('node-red-node-test-helper') as Helper;
-    helper.init(load.resolve('node-red'));
+    const loaded = load('node-red-node-test-helper') as Helper & { _sandbox: { restore(): void } };
+    loaded.init(load.resolve('node-red'));
+    loaded.withoutSpies = () => loaded._sandbox.restore();
+    helper = loaded;
   }
   return helper;
 }
