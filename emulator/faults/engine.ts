@@ -111,8 +111,11 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
       edge += Math.max(0, rates.rates[kind] ?? 0);
       if (draw < edge) {
         if (!randomKindApplies(kind, route, req, bearerFresh)) return undefined;
-        // Drawn only when asked for, so existing rate tables keep their sequences.
-        const afterHandler = kind === 'reset' && (rates.afterHandler ?? 0) > 0 && !isStorageRequest(req) && next() < rates.afterHandler!;
+        // Writes only: a GET with a side effect (a multipart init opens an S3 upload) whose answer
+        // is lost leaves something no client can know of, let alone clean up. Drawn only when
+        // asked for, so existing rate tables keep their sequences.
+        const write = !['GET', 'HEAD'].includes((req.method ?? 'GET').toUpperCase());
+        const afterHandler = kind === 'reset' && (rates.afterHandler ?? 0) > 0 && write && !isStorageRequest(req) && next() < rates.afterHandler!;
         return { kind, retryAfter: rates.retryAfter, stallMs: rates.stallMs, random: true, ...(afterHandler ? { afterHandler } : {}) };
       }
     }

@@ -85,5 +85,11 @@ describe('random fault rates', () => {
     await assert.rejects(site.call('POST', '/api/v1/entity/tags', { body: { name: 'reset_before' } }));
     site.emu.faults.setRates(null);
     assert.equal((await site.search('Tag', { filters: [['name', 'is', 'reset_before']] })).body.data.length, 0);
+    // A GET is never reset after its handler: a lost multipart init would leave an upload no client knows of.
+    site.emu.faults.setRates({ rates: { reset: 1 }, routes: ['upload_init'], afterHandler: 1 });
+    const v = site.emu.bulkCreate('Version', [{ code: 'no orphan init' }])[0]!;
+    const before = site.emu.counters.snapshot().multipartOpen;
+    await assert.rejects(site.call('GET', `/api/v1/entity/versions/${v}/sg_uploaded_movie/_upload?filename=a.mov&multipart_upload=true`));
+    assert.equal(site.emu.counters.snapshot().multipartOpen, before);
   });
 });
