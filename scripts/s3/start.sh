@@ -52,6 +52,9 @@ osd pool default pgp num = 8
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
+# Skips a mon command at OSD start that sometimes went out before the OSD had the monmap
+# ("wrong fsid", seen on a loaded machine); a device class is of no use to one OSD.
+osd class update on start = false
 osd objectstore = bluestore
 bluestore block path = $D/osd/\$id.block
 bluestore block size = 21474836480
@@ -77,7 +80,13 @@ OSDUUID=$(cat /proc/sys/kernel/random/uuid)
 ID=$(timeout 60 ceph "${C[@]}" osd new "$OSDUUID") || die "osd new failed (mon not answering?)"
 mkdir -p "$D/osd/$ID"
 ceph-osd "${C[@]}" -i "$ID" --mkfs --osd-uuid "$OSDUUID" >/dev/null 2>&1 || die "osd mkfs failed"
-ceph-osd "${C[@]}" -i "$ID" >/dev/null 2>&1 || die "osd did not start"
+# Retried: the OSD's first mon commands can race its monmap on a busy machine.
+osd_started=
+for _ in 1 2 3; do
+  if ceph-osd "${C[@]}" -i "$ID" >/dev/null 2>&1; then osd_started=1; break; fi
+  say "osd start failed, retrying"; sleep 1
+done
+[ -n "$osd_started" ] || die "osd did not start"
 up=
 for _ in $(seq 300); do
   if timeout 10 ceph "${C[@]}" osd stat 2>/dev/null | grep -q "1 up"; then up=1; break; fi

@@ -32,10 +32,15 @@ after(async () => {
   s3?.destroy();
 });
 
-/** Multipart uploads still open in the bucket. */
-async function openUploads(): Promise<Array<{ Key?: string; UploadId?: string }>> {
+/** Ids of the multipart uploads open in the bucket. */
+async function openUploads(): Promise<string[]> {
   const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: EXTERNAL_S3!.bucket }));
-  return out.Uploads ?? [];
+  return (out.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
+}
+
+/** Uploads opened since `before` and still open. */
+async function newOpenUploads(before: string[]): Promise<string[]> {
+  return (await openUploads()).filter((u) => !before.includes(u));
 }
 
 /** The object key behind a file field's signed URL. */
@@ -47,6 +52,7 @@ function keyOf(url: string): string {
 test('the multipart object in the bucket has the md5-of-md5s-N ETag, and the download is byte-exact', { skip }, async () => {
   const id = await env.version();
   const path = env.file('three parts.mov', 11 * MiB);
+  const openBefore = await openUploads();
   const result = await env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, path, { partSize: 5 * MiB, multipartThreshold: 5 * MiB });
   assert.equal(result.parts, 3);
   const value = result.value as { url: string };
@@ -57,7 +63,7 @@ test('the multipart object in the bucket has the md5-of-md5s-N ETag, and the dow
   const back = join(env.dir, 'three-back.mov');
   await env.sg.download({ type: 'Version', id, field: 'sg_uploaded_movie' }, back);
   assert.equal(await sha256File(back), await sha256File(path));
-  assert.deepEqual(await openUploads(), []);
+  assert.deepEqual(await newOpenUploads(openBefore), []);
 });
 
 test('parts go up in parallel: a proxy in front of the gateway sees several part PUTs in flight at once', { skip }, async () => {
@@ -173,6 +179,7 @@ test('an abort mid-upload aborts the multipart upload on the site and in the buc
   truncateSync(path, 12 * 5 * MiB);
   const controller = new AbortController();
   const start = env.emu.counters.snapshot();
+  const openBefore = await openUploads();
   const pending = env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, path, {
     partSize: 5 * MiB, multipartThreshold: 5 * MiB, concurrency: 2, signal: controller.signal,
     // Once a part is in the bucket, the abort lands while others are in flight.
@@ -184,7 +191,7 @@ test('an abort mid-upload aborts the multipart upload on the site and in the buc
   assert.deepEqual(routeDelta(env.emu, start, 'abort'), { 204: 1 });
   assert.equal(env.emu.counters.snapshot().multipartOpen, 0);
   assert.equal(env.emu.counters.snapshot().completions - start.completions, 0);
-  assert.deepEqual(await openUploads(), [], 'no multipart upload left in the bucket');
+  assert.deepEqual(await newOpenUploads(openBefore), [], 'no multipart upload left in the bucket');
 });
 
 test('a 19 MiB single PUT: the site learns its size from the bucket on completion', { skip }, async () => {
