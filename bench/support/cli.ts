@@ -7,21 +7,23 @@ export interface BenchArgs {
   runs: number;
   /** Skip the concurrency sweep (chart). */
   chart: boolean;
-  /** Write bench/results/latest.json, the SVG and the README section. */
+  /** Write bench/results/latest.json, the SVG and the README section (default: unless --quick). */
   write: boolean;
   help: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--only P1,P4] [--quick] [--runs N] [--no-chart] [--no-write]
   --only      measures to run (P1..P6; CHART for the concurrency sweep alone)
-  --quick     scaled-down sizes for a smoke run (results are still written unless --no-write)
+  --quick     scaled-down sizes for a smoke run (writes nothing unless --write)
   --runs N    runs per side, the median is reported (default 3, at least 1)
   --no-chart  skip the upload-throughput-vs-concurrency sweep
-  --no-write  print only; leave bench/results, docs/images and README untouched`;
+  --no-write  print only; leave bench/results, docs/images and README untouched
+  --write     write them even after --quick`;
 
 /** Parses argv (without node and script). */
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = { only: undefined, quick: false, runs: 3, chart: true, write: true, help: false };
+  let write: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -33,7 +35,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     };
     if (a === '--quick') args.quick = true;
     else if (a === '--no-chart') args.chart = false;
-    else if (a === '--no-write') args.write = false;
+    else if (a === '--no-write') write = false;
+    else if (a === '--write') write = true;
     else if (a === '--help' || a === '-h') args.help = true;
     else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
     else if (a.startsWith('--runs')) {
@@ -42,5 +45,6 @@ export function parseArgs(argv: string[]): BenchArgs {
       args.runs = n;
     } else throw new Error(`unknown option ${a}`);
   }
+  args.write = write ?? !args.quick;
   return args;
 }

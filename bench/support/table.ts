@@ -26,5 +26,5 @@ export function resultsTable(results: MeasureResult[]): string {
 
 /** One line saying where the figures come from. */
 export function provenance(report: BenchReport): string {
-  return `Run of ${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} runs per side (median)${report.quick ? ', --quick sizes' : ''}.`;
+  return `Run of ${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} run${report.runs === 1 ? '' : 's'} per side (median)${report.quick ? ', --quick sizes' : ''}.`;
 }

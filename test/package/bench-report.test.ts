@@ -53,7 +53,9 @@ test('the chart is a well-formed SVG with one point and label per concurrency, s
 test('median and options', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.deepEqual(parseArgs(['--only', 'p1,P4', '--quick', '--runs=5']), { only: ['P1', 'P4'], quick: true, runs: 5, chart: true, write: true, help: false });
+  assert.deepEqual(parseArgs(['--only', 'p1,P4', '--quick', '--runs=5']), { only: ['P1', 'P4'], quick: true, runs: 5, chart: true, write: false, help: false });
+  assert.equal(parseArgs([]).write, true);
+  assert.equal(parseArgs(['--quick', '--write']).write, true);
   assert.throws(() => parseArgs(['--runs', '0']));
   assert.throws(() => parseArgs(['--bogus']));
 });
