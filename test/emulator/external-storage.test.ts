@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +93,30 @@ test('CLI: --s3 FILE, SG_EMULATOR_S3, or --s3-endpoint/--s3-bucket with the keys
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('without the AWS SDK the emulator still loads and runs; only external mode asks for it', () => {
+  // A child whose module resolution refuses @aws-sdk/*, as in an install without dev dependencies.
+  const script = `
+    const Module = require('node:module');
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      if (request.startsWith('@aws-sdk/')) throw Object.assign(new Error('Cannot find module ' + request), { code: 'MODULE_NOT_FOUND' });
+      return resolve.call(this, request, ...rest);
+    };
+    const { startEmulator } = require(${JSON.stringify(join(__dirname, '..', '..', 'emulator', 'index.js'))});
+    (async () => {
+      const emu = await startEmulator();
+      const info = await fetch(emu.url + '/api/v1/');
+      await emu.close();
+      const refused = await startEmulator({ externalStorage: { endpoint: 'http://127.0.0.1:1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' } }).then(() => 'started', (e) => e.message);
+      console.log(JSON.stringify({ status: info.status, refused, loaded: Object.keys(require.cache).some((k) => k.includes('@aws-sdk')) }));
+    })();
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: number; refused: string; loaded: boolean };
+  assert.equal(out.status, 200);
+  assert.match(out.refused, /needs the development dependency @aws-sdk\/client-s3/);
+  assert.equal(out.loaded, false);
 });
