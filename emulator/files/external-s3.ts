@@ -45,6 +45,8 @@ function checkOptions(o: ExternalStorageOptions): void {
   }
   const url = new URL(o.endpoint);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`externalStorage.endpoint must be http(s) (got ${url.protocol})`);
+  // The presigner makes path-style links only (what loopback gateways need).
+  if (o.forcePathStyle === false) throw new Error('externalStorage.forcePathStyle: only path-style URLs are supported');
 }
 
 /**
@@ -59,7 +61,7 @@ export async function openExternalStorage(options: ExternalStorageOptions, ttl: 
   const s3: S3Client = new sdk.S3Client({
     endpoint: options.endpoint,
     region,
-    forcePathStyle: options.forcePathStyle ?? true,
+    forcePathStyle: true,
     credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey, sessionToken: options.sessionToken },
     // Like ShotGrid's URLs: no SDK-added checksum parameters (some S3s refuse them).
     requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -65,6 +65,7 @@ test('external storage refuses sg storage and an unusable bucket at start', asyn
   await assert.rejects(startEmulator({ storage: 'sg', externalStorage: bad }), /needs storage s3/);
   await assert.rejects(startEmulator({ externalStorage: { ...bad, endpoint: 'ftp://x' } }), /must be http/);
   await assert.rejects(startEmulator({ externalStorage: { ...bad, bucket: '' } }), /bucket is required/);
+  await assert.rejects(startEmulator({ externalStorage: { ...bad, forcePathStyle: false } }), /only path-style/);
   await assert.rejects(startEmulator({ externalStorage: bad }), (err: Error) => {
     assert.match(err.message, /bucket 'nope' at http:\/\/127\.0\.0\.1:1 is not usable/);
     assert.doesNotMatch(err.message, /example\/secret/);
