@@ -54,9 +54,15 @@ export class TokenManager {
     return raceAbort(this.#inflight, signal);
   }
 
-  /** Marks `token` stale after the site refused it (401); a newer token is left alone. */
-  invalidate(token: string): void {
-    if (this.#state?.accessToken === token) this.#state.renewAt = 0;
+  /**
+   * Marks `token` stale after the site refused it (401); a newer token is left alone. Returns
+   * whether `token` was the current one (so the next `getToken` renews), false when another
+   * caller had already replaced it.
+   */
+  invalidate(token: string): boolean {
+    if (this.#state?.accessToken !== token) return false;
+    this.#state.renewAt = 0;
+    return true;
   }
 
   async #renew(): Promise<string> {

@@ -24,6 +24,9 @@ import { prepareRequest } from './prepare.js';
 import { runRetryable } from './retry.js';
 import { sendOnce, type PreparedRequest } from './transport.js';
 
+/** Replays after a 401 for a token that had already been replaced (beyond the one renewal). */
+const MAX_SUPERSEDED_REPLAYS = 2;
+
 /** The error for a non-idempotent request that failed after it may have been applied. */
 function outcomeUnknown(err: ShotGridError): ShotGridError {
   const e = new ShotGridError(
@@ -88,18 +91,29 @@ export class ApiClient implements ApiCaller {
     );
   }
 
-  /** One attempt, with a single token renewal and replay after a 401 (the site did not process it). */
+  /**
+   * One attempt, with a single token renewal and replay after a 401 (the site did not process
+   * it). A 401 for a token another request had already replaced (this one waited with it while
+   * the token expired and was renewed) is no verdict on the renewal: it is replayed with the
+   * current token without counting as this request's renewal, a bounded number of times.
+   */
   async #attempt<T>(prepared: PreparedRequest, req: ApiRequest): Promise<ApiResponse<T>> {
     const { signal } = req;
     let token = req.anonymous ? undefined : await this.#token(signal);
-    for (let replayed = false; ; replayed = true) {
+    let renewed = false;
+    for (let superseded = 0; ; ) {
       const release = await this.#limiter.acquire(signal);
       try {
         return await sendOnce<T>(prepared, { dispatcher: this.dispatcher, timeouts: this.timeouts, authorization: token && `Bearer ${token}`, signal });
       } catch (err) {
-        if (!(token && !replayed && isShotGridError(err) && err.status === 401)) throw err;
-        this.#tokens.invalidate(token);
-        this.#debug(`${prepared.method} ${prepared.displayPath}: token refused (401); renewing and replaying once`);
+        if (!(token && isShotGridError(err) && err.status === 401)) throw err;
+        if (this.#tokens.invalidate(token)) {
+          if (renewed) throw err;
+          renewed = true;
+        } else if (++superseded > MAX_SUPERSEDED_REPLAYS) {
+          throw err;
+        }
+        this.#debug(`${prepared.method} ${prepared.displayPath}: token refused (401); replaying with a renewed token`);
       } finally {
         release();
       }

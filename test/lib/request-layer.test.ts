@@ -211,6 +211,26 @@ test('a 401 renews the token once and replays the call once', async () => {
   });
 });
 
+test('a 401 for a token another request already replaced is replayed with the current one; that one still gets its own renewal', async () => {
+  // token-1 is refused; token-2 works for its first request only (then "expires"); token-3 works.
+  const used = new Map<string, number>();
+  await withSite(async (r, res) => {
+    const auth = r.headers.authorization ?? '';
+    const uses = (used.get(auth) ?? 0) + 1;
+    used.set(auth, uses);
+    // The Asset search holds token-1 while the Shot search renews to token-2 and uses it up.
+    if (r.url.includes('/Asset/') && auth === 'Bearer token-1') await new Promise((resolve) => setTimeout(resolve, 300));
+    if (auth === 'Bearer token-1' || (auth === 'Bearer token-2' && uses > 1)) return apiError(res, 401, 'Token Expired');
+    json(res, 200, { data: [shot] });
+  }, async (site, client) => {
+    const [shots, assets] = await Promise.all([client.find('Shot', []), client.find('Asset', [])]);
+    assert.equal(shots.length, 1);
+    assert.equal(assets.length, 1);
+    const assetAuth = site.requests.filter((q) => q.url.includes('/Asset/')).map((q) => q.headers.authorization);
+    assert.deepEqual(assetAuth, ['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+  });
+});
+
 test('maxConnections bounds the requests in flight', async () => {
   await withSite(async (_r, res) => {
     await new Promise((r) => setTimeout(r, 30));
