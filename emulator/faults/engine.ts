@@ -4,9 +4,9 @@
  * on every run with the same seed, however other routes interleave.
  *
  * A random `token_expire` behaves as a real expiry: the bearer stays expired for every later
- * request (not only the one that drew it), and a bearer is never drawn expired on its first use
- * (a token just granted cannot have run out), so a client that renews and replays once gets
- * through. A scripted `token_expire` stays a one-request refusal, whatever the bearer.
+ * request (not only the one that drew it), and a bearer is never drawn expired within its first
+ * second (a token just granted cannot have run out), so a client that renews and replays once
+ * gets through. A scripted `token_expire` stays a one-request refusal, whatever the bearer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counters, FaultEngine } from '../context.js';
@@ -51,8 +51,10 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** Most bearers remembered (first use / expired); beyond it the memory starts again. */
+/** Most bearers remembered (first seen / expired); beyond it the memory starts again. */
 const MAX_BEARERS = 10_000;
+/** A bearer younger than this (since its first request) is never drawn expired. */
+const MIN_EXPIRE_AGE_MS = 1000;
 
 /** Routes on which a random fault of a kind means something (a bearer, a signed URL). */
 function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMessage, bearerFresh: boolean): boolean {
@@ -79,8 +81,9 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
   const queue: QueuedFault[] = [];
   let rates: FaultRates | null = null;
   let streams = new Map<RouteClass, () => number>();
-  // Bearers seen (a bearer's first use is never drawn expired) and bearers a random fault expired.
-  const seenBearers = new Set<string>();
+  // When each bearer was first seen (a young one is never drawn expired), and the bearers a
+  // random fault expired.
+  const seenBearers = new Map<string, number>();
   const expiredBearers = new Set<string>();
   const remember = (set: Set<string>, bearer: string): void => {
     if (set.size >= MAX_BEARERS) set.clear();
@@ -164,8 +167,14 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
       const bearer = bearerOf(req);
       // An expired token stays expired: refused again, not counted as a new fault.
       if (bearer !== undefined && expiredBearers.has(bearer) && bearerRoute(route, req)) return 'token_expire';
-      const bearerFresh = bearer !== undefined && !seenBearers.has(bearer);
-      if (bearer !== undefined && bearerFresh) remember(seenBearers, bearer);
+      let bearerFresh = false;
+      if (bearer !== undefined) {
+        if (!seenBearers.has(bearer)) {
+          if (seenBearers.size >= MAX_BEARERS) seenBearers.clear();
+          seenBearers.set(bearer, Date.now());
+        }
+        bearerFresh = Date.now() - seenBearers.get(bearer)! < MIN_EXPIRE_AGE_MS;
+      }
       const plan = takeScripted(route, req, info.partNumber) ?? drawRandom(route, req, bearerFresh);
       if (!plan) return 'none';
       if (plan.kind === 'token_expire' && plan.random && bearer !== undefined) remember(expiredBearers, bearer);
