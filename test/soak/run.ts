@@ -20,7 +20,7 @@ export interface SoakRun {
 /** Runs one leg against its own emulator; `dir` holds the files while they are in use. */
 export async function runSoak(run: 'library' | 'node-red', o: SoakOptions, dir: string): Promise<SoakRun> {
   const files = planFiles(o);
-  const site = await startSoakSite(o, run);
+  const site = await startSoakSite(o, run, dir);
   try {
     // Node-RED (and its test helper) is loaded only for its own leg.
     const outcomes = run === 'library' ? await uploadWithLibrary(site, files, o, dir) : await (await import('./run-node-red.js')).uploadWithNodeRed(site, files, o, dir);

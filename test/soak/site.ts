@@ -3,6 +3,8 @@
  * Version per planned file created before any fault is switched on (creates are not repeatable,
  * and the soak measures uploads, not record creation), and the fault table.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import type { FaultKind, FaultRates } from '../../emulator/types.js';
 import { ShotGridClient, type ShotGridClientOptions } from '../../lib/index.js';
@@ -30,9 +32,17 @@ export function soakFaultRates(o: Pick<SoakOptions, 'faultRate' | 'stallMs'>): F
   return { rates: Object.fromEntries(SOAK_FAULT_KINDS.map((k) => [k, each])), stallMs: o.stallMs, retryAfter: 1, afterHandler: 0.5 };
 }
 
-/** Starts the emulator and creates the records (faults still off). */
-export async function startSoakSite(o: SoakOptions, label: string): Promise<SoakSite> {
-  const emu = await startEmulator({ seed: o.seed, transcodeDelay: 100 });
+/**
+ * Starts the emulator and creates the records (faults still off). The site keeps its bytes
+ * under `dir`, so removing `dir` (also on Ctrl-C) removes them too.
+ */
+export async function startSoakSite(o: SoakOptions, label: string, dir: string): Promise<SoakSite> {
+  const dataDir = mkdtempSync(join(dir, `site-${label}-`));
+  const emu = await startEmulator({ seed: o.seed, transcodeDelay: 100, dataDir });
+  const close = async (): Promise<void> => {
+    await emu.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
     const clientOptions = (extra: Partial<ShotGridClientOptions> = {}): ShotGridClientOptions => ({
       site: emu.url,
@@ -56,10 +66,10 @@ export async function startSoakSite(o: SoakOptions, label: string): Promise<Soak
       records,
       faults: (on) => emu.faults.setRates(on && o.faultRate > 0 ? soakFaultRates(o) : null),
       clientOptions,
-      close: () => emu.close(),
+      close,
     };
   } catch (err) {
-    await emu.close();
+    await close();
     throw err;
   }
 }
