@@ -67,6 +67,12 @@ export interface FaultRates {
    * answering: the answer is lost after the change was made.
    */
   afterHandler?: number;
+  /**
+   * Kinds that cannot happen on a route (an expired bearer on a storage PUT, an expired URL on
+   * a search) pass their share to the kinds that can, so every route sees the whole rate
+   * (default false: such draws are no fault).
+   */
+  spread?: boolean;
 }
 
 /** Fault control. */

@@ -109,9 +109,18 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
     let next = streams.get(route);
     if (!next) streams.set(route, (next = seededRandom((seed ^ hashString(route)) >>> 0)));
     const draw = next();
+    const rateOf = (kind: FaultKind): number => Math.max(0, rates!.rates[kind] ?? 0);
+    // `spread`: the kinds that can happen here share the whole rate, so every route sees it.
+    let scale = 1;
+    if (rates.spread) {
+      const possible = KIND_ORDER.filter((k) => randomKindApplies(k, route, req, bearerFresh)).reduce((sum, k) => sum + rateOf(k), 0);
+      const total = KIND_ORDER.reduce((sum, k) => sum + rateOf(k), 0);
+      if (possible > 0) scale = total / possible;
+    }
     let edge = 0;
     for (const kind of KIND_ORDER) {
-      edge += Math.max(0, rates.rates[kind] ?? 0);
+      if (rates.spread && !randomKindApplies(kind, route, req, bearerFresh)) continue;
+      edge += rateOf(kind) * scale;
       if (draw < edge) {
         if (!randomKindApplies(kind, route, req, bearerFresh)) return undefined;
         // Writes only: a GET with a side effect (a multipart init opens an S3 upload) whose answer

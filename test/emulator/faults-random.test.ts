@@ -93,4 +93,21 @@ describe('random fault rates', () => {
     await assert.rejects(site.call('GET', `/api/v1/entity/versions/${v}/sg_uploaded_movie/_upload?filename=a.mov&multipart_upload=true`));
     assert.equal(site.emu.counters.snapshot().multipartOpen, before);
   });
+
+  test('spread: kinds that cannot happen on a route pass their share on, so the route sees the whole rate', async () => {
+    const site = await openSite({ seed: 9 });
+    sites.push(site);
+    // url_expire cannot happen on a search: without spread half the draws are no fault.
+    const count = async (spread: boolean): Promise<number> => {
+      site.emu.faults.setRates({ rates: { http503: 0.25, url_expire: 0.25 }, routes: ['api'], spread });
+      let faulted = 0;
+      for (let i = 0; i < 200; i++) if ((await site.search('Shot', { filters: [] })).status === 503) faulted++;
+      site.emu.faults.setRates(null);
+      return faulted;
+    };
+    const plain = await count(false);
+    const spread = await count(true);
+    assert.ok(plain >= 25 && plain <= 75, `about 25 % without spread (${plain}/200)`);
+    assert.ok(spread >= 75 && spread <= 125, `about 50 % with spread (${spread}/200)`);
+  });
 });
