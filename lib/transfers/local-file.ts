@@ -12,6 +12,8 @@ export interface UploadSourceFile {
   size: number;
   /** Base name, the default name sent to ShotGrid. */
   name: string;
+  /** Modification time when checked, to notice a file changed during the upload. */
+  mtimeMs: number;
 }
 
 function fileError(message: string, cause?: unknown): ShotGridError {
@@ -39,7 +41,25 @@ export async function checkUploadFile(path: unknown): Promise<UploadSourceFile> 
   } catch (err) {
     throw fileError(`file is not readable: ${absolute}`, err);
   }
-  return { path: absolute, size: info.size, name: basename(absolute) };
+  return { path: absolute, size: info.size, name: basename(absolute), mtimeMs: info.mtimeMs };
+}
+
+/**
+ * `SG_FILE` when the file is gone or was changed since {@link checkUploadFile}: the bytes sent
+ * may mix old and new content (or miss an appended tail), so the upload must not be completed.
+ * A single PUT keeps reading a deleted file through its open handle, so this is where that shows.
+ */
+export async function checkUnchanged(file: UploadSourceFile): Promise<void> {
+  let info;
+  try {
+    info = await stat(file.path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw fileError(code === 'ENOENT' ? `${file.path} was deleted while it was being uploaded` : `cannot read ${file.path} (${String(code ?? err)})`, err);
+  }
+  if (info.size !== file.size || info.mtimeMs !== file.mtimeMs) {
+    throw fileError(`${file.path} changed while it was being uploaded (${file.size} bytes planned, ${info.size} now); nothing was completed`);
+  }
 }
 
 /** A name sent to ShotGrid: the given one or the file's base name; no path separators or controls. */

@@ -78,13 +78,21 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   const { controller, dispose } = childController(put.signal);
   const watchdog = new StallWatchdog(api.timeouts.stall, () => controller.abort(new Error('stalled')));
   let stream: ReadStream | undefined;
+  // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network
+  // failure: it is kept apart so it is reported as SG_FILE and not retried.
+  let readError: unknown;
   async function* body(): AsyncGenerator<Buffer> {
     stream = createReadStream(put.file, { start: put.start, end: put.end - 1, highWaterMark: READ_CHUNK });
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      watchdog.kick();
-      put.onBytes?.(buf.length);
-      yield buf;
+    try {
+      for await (const chunk of stream) {
+        const buf = chunk as Buffer;
+        watchdog.kick();
+        put.onBytes?.(buf.length);
+        yield buf;
+      }
+    } catch (err) {
+      readError = err;
+      throw err;
     }
   }
   const headers: Record<string, string> = { 'content-length': String(length), 'user-agent': api.userAgent };
@@ -118,6 +126,11 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   } catch (err) {
     if (put.signal?.aborted) throw abortError(put.signal, { method: 'PUT' });
     if (watchdog.stalled) throw stallError(api.timeouts.stall, info);
+    if (readError !== undefined) {
+      const code = errorCodeOf(readError);
+      const why = code === 'ENOENT' ? 'was deleted while it was being uploaded' : `could not be read while it was being uploaded (${code ?? String(readError)})`;
+      throw finalStorageError(new ShotGridError('SG_FILE', `${put.file} ${why}`, { cause: readError }));
+    }
     if (errorCodeOf(err) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || errorCodeOf(err) === 'ERR_OUT_OF_RANGE') {
       // The file shrank (or grew) under us: sending it again cannot help.
       throw finalStorageError(new ShotGridError('SG_FILE', `${put.file} changed while it was being uploaded`, { cause: err }));

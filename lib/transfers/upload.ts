@@ -15,7 +15,7 @@ import { checkEntityType, checkFieldName, checkId } from '../entities/records.js
 import { abortError } from '../http/abort.js';
 import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './completion.js';
 import { putContentType } from './content-type.js';
-import { checkUploadFile, uploadFileName } from './local-file.js';
+import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
 import { planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
@@ -138,6 +138,7 @@ export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: s
       ({ session, info } = await sendSingle(run, session));
     }
     if (signal?.aborted) throw abortError(signal);
+    await checkUnchanged(local);
     await completeExactlyOnce(api, session, info, data, probe, signal);
   } catch (err) {
     // No orphan: an open multipart upload is aborted before the error goes to the caller.
