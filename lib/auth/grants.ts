@@ -109,6 +109,14 @@ function scrubServerErrors(errors: ShotGridServerError[] | undefined, secrets: r
  * (no `cause`, which could hold the unscrubbed server text). Other errors pass through.
  */
 export function authFailure(err: unknown, credentials: Credentials, sudoAsLogin: string | undefined): unknown {
+  if (isShotGridError(err) && err.code === 'SG_NOT_FOUND') {
+    // Every ShotGrid site has a token endpoint: a 404 there means the URL points somewhere else.
+    return new ShotGridError('SG_BAD_RESPONSE', `${err.method ?? 'POST'} ${err.path ?? `/api/v1${TOKEN_PATH}`} → 404: no ShotGrid token endpoint here; is the site URL right?`, {
+      status: err.status,
+      method: err.method,
+      path: err.path,
+    });
+  }
   if (!isShotGridError(err) || err.status === undefined || ![400, 401, 403].includes(err.status)) return err;
   const secrets = shownSecrets(credentials);
   const errors = scrubServerErrors(err.errors, secrets);

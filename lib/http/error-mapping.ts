@@ -27,6 +27,8 @@ export interface RequestContext {
   method: string;
   /** Path without query string. */
   path: string;
+  /** `https://site.example.com`, when the request went to the site (named in connect failures). */
+  origin?: string;
 }
 
 /** The error code for an HTTP status. */
@@ -101,9 +103,9 @@ export function httpError(status: number, body: unknown, headers: Record<string,
 }
 
 /** An error for an answer that is not what the protocol promises (HTML page, invalid JSON). */
-export function badResponseError(status: number, text: string, headers: Record<string, string | string[] | undefined>, ctx: RequestContext, why: string): ShotGridError {
+export function badResponseError(status: number, text: string, headers: Record<string, string | string[] | undefined>, ctx: RequestContext, why: string, hint?: string): ShotGridError {
   const snippet = sanitizeSnippet(text, 160);
-  const err = new ShotGridError('SG_BAD_RESPONSE', `${ctx.method} ${ctx.path} → ${status}: ${why}${snippet ? ` (${JSON.stringify(snippet)})` : ''}`, {
+  const err = new ShotGridError('SG_BAD_RESPONSE', `${ctx.method} ${ctx.path} → ${status}: ${why}${snippet ? ` (${JSON.stringify(snippet)})` : ''}${hint ? `; ${hint}` : ''}`, {
     status,
     requestId: headerString(headers['x-request-id']),
     method: ctx.method,
@@ -152,7 +154,8 @@ export function transportError(err: unknown, ctx: RequestContext): ShotGridError
     return markRetry(new ShotGridError('SG_TIMEOUT', `${where}: timed out waiting for the ${phase}`, details), CONNECT_CODES.has(code) ? 'always' : 'idempotent');
   }
   if (CONNECT_CODES.has(code)) {
-    return markRetry(new ShotGridError('SG_NETWORK', `${where}: could not connect (${code})`, details), 'always');
+    const to = ctx.origin ? ` to ${ctx.origin}` : '';
+    return markRetry(new ShotGridError('SG_NETWORK', `${where}: could not connect${to} (${code}); check the site URL and that it is reachable`, details), 'always');
   }
   if (EXCHANGE_CODES.has(code)) {
     return markRetry(new ShotGridError('SG_NETWORK', `${where}: connection failed during the exchange (${code})`, details), 'idempotent');

@@ -43,7 +43,9 @@ function parseBody(status: number, text: string, headers: Headers, ctx: RequestC
   if (text.trim() === '') return undefined;
   const type = String(headers['content-type'] ?? '').toLowerCase();
   if (type.includes('html') || /^\s*</.test(text)) {
-    throw badResponseError(status, text, headers, ctx, `expected JSON but got ${type.includes('html') ? 'an HTML page' : 'markup'}`);
+    // A proxy's 5xx page is an outage; a web page anywhere else means the URL is not a ShotGrid site.
+    const hint = status < 500 && ctx.origin ? `is ${ctx.origin} the ShotGrid site URL?` : undefined;
+    throw badResponseError(status, text, headers, ctx, `expected JSON but got ${type.includes('html') ? 'an HTML page' : 'markup'}`, hint);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -54,7 +56,7 @@ function parseBody(status: number, text: string, headers: Headers, ctx: RequestC
 
 /** Sends one request and returns the parsed answer, or throws a mapped `ShotGridError`. */
 export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions): Promise<ApiResponse<T>> {
-  const ctx: RequestContext = { method: req.method, path: req.displayPath };
+  const ctx: RequestContext = { method: req.method, path: req.displayPath, origin: req.origin };
   const { signal } = options;
   const headers = options.authorization ? { ...req.headers, authorization: options.authorization } : req.headers;
   try {

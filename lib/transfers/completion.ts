@@ -121,6 +121,9 @@ function probeFor(api: ApiCaller, target: UploadTarget, fileName: string): Compl
   return fieldProbe(api, target, target.field, fileName);
 }
 
+/** Probe failures that are not about reading rights: the upload cannot succeed either. */
+const FATAL_PROBE_CODES: ReadonlySet<string> = new Set(['SG_AUTH', 'SG_NETWORK', 'SG_TIMEOUT', 'SG_BAD_RESPONSE', 'SG_CONFIG']);
+
 /**
  * The probe for a target. Reading the state before the init is best effort (an API user may
  * not be allowed to read Attachments): without it the upload still runs, but a lost completion
@@ -136,6 +139,9 @@ export function completionProbe(api: ApiCaller, target: UploadTarget, fileName: 
         known = true;
       } catch (err) {
         if (signal?.aborted || (isShotGridError(err) && err.code === 'SG_ABORTED')) throw err;
+        // Failures the init would meet too (refused credentials, a site that is down or not a
+        // ShotGrid site) end the upload here rather than after a second round of retries.
+        if (isShotGridError(err) && FATAL_PROBE_CODES.has(err.code)) throw err;
       }
     },
     async applied(signal) {
