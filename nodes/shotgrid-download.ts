@@ -3,8 +3,8 @@
  * to a file (or into a Buffer when asked). Relative paths resolve against the runtime's
  * `fileWorkingDirectory`, as the core file nodes do.
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ShotGridError, type DownloadOptions } from '../lib/index.js';
 import { formatBytes } from './shared/activity-status.js';
 import { handleMessages } from './shared/message-handler.js';
@@ -13,13 +13,30 @@ import { asString, evaluateProperty, numberSetting, requireProperty, resolveFile
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { siteHandle } from './shared/site-client.js';
 
-/** Like the core file node's "create directory": the destination folder appears when missing. */
-async function ensureFolder(folder: string): Promise<void> {
+/**
+ * Like the core file node's "create directory": the destination folder appears when missing.
+ * Returns the first folder it created (undefined when all existed), so a failed download can
+ * take them away again.
+ */
+async function ensureFolder(folder: string): Promise<string | undefined> {
   try {
-    await mkdir(folder, { recursive: true });
+    return await mkdir(folder, { recursive: true });
   } catch (err) {
     const why = (err as { code?: unknown }).code ?? (err instanceof Error ? err.message : String(err));
     throw new ShotGridError('SG_FILE', `cannot create the folder ${folder} (${String(why)})`, { cause: err });
+  }
+}
+
+/** Removes the folders {@link ensureFolder} created, deepest first, while they are empty. */
+async function removeCreatedFolders(folder: string, firstCreated: string): Promise<void> {
+  const top = resolve(firstCreated);
+  for (let dir = resolve(folder); dir.length >= top.length; dir = dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // not empty (something else wrote there) or already gone: leave it
+    }
+    if (dir === top) return;
   }
 }
 
@@ -55,8 +72,16 @@ const downloadModule = function (RED: NodeAPI): void {
           onProgress: (p) => status.progress(p),
           ...(maxBufferBytes > 0 ? { maxBufferBytes } : {}),
         };
-        if (dest !== 'buffer') await ensureFolder(/[\\/]$/.test(dest) ? dest : dirname(dest));
-        const result = await siteHandle(RED, def.site).useClient((client) => client.download(from, dest, options));
+        const folder = dest === 'buffer' ? undefined : /[\\/]$/.test(dest) ? dest : dirname(dest);
+        const created = folder === undefined ? undefined : await ensureFolder(folder);
+        let result;
+        try {
+          result = await siteHandle(RED, def.site).useClient((client) => client.download(from, dest, options));
+        } catch (err) {
+          // A failed download leaves nothing behind, not even the folder made for it.
+          if (folder !== undefined && created !== undefined) await removeCreatedFolders(folder, created);
+          throw err;
+        }
         if (toBuffer) {
           msg.payload = result.buffer;
           if (result.contentType) msg.contentType = result.contentType;
