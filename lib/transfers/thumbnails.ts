@@ -55,9 +55,20 @@ async function readImages(api: ApiCaller, type: string, field: string, ids: numb
       idempotent: true,
       signal,
     });
-    for (const record of flattenRecords(dataOf(res.body), type)) values.set(record.id, record[field] ?? null);
+    for (const record of flattenRecords(dataOf(res.body), type)) {
+      // The site leaves out a requested field it does not have (no error): waiting could never end.
+      if (!(field in record)) throw new ShotGridError('SG_NOT_FOUND', `Field '${type}.${field}' does not exist (or cannot be read)`);
+      const value = record[field] ?? null;
+      if (!isImageValue(value)) throw new ShotGridError('SG_BAD_REQUEST', `Field ${type}.${field} is not an image field (it holds ${typeof value === 'object' ? 'a file or link' : `a ${typeof value}`}); thumbnails are in image or filmstrip_image`);
+      values.set(record.id, value);
+    }
   }
   return values;
+}
+
+/** What an image field holds: nothing, or a URL (signed, or the transient placeholder). */
+function isImageValue(value: unknown): boolean {
+  return value === null || value === '' || (typeof value === 'string' && /^https?:\/\//i.test(value));
 }
 
 /** Waits until each record's thumbnail is ready, failed, or the timeout passes. Results follow `ids` (duplicates once). */
