@@ -35,6 +35,7 @@ test('unknown entity type', async () => {
   await assert.rejects(env.sg.update('Shoot', 1, { code: 'x' }), notFound);
   await assert.rejects(env.sg.upload({ type: 'Shoot', id: 1, field: 'sg_uploaded_movie' }, file), notFound);
   await assert.rejects(env.sg.download({ type: 'Shoot', id: 1, field: 'sg_uploaded_movie' }, out), notFound);
+  await assert.rejects(env.sg.waitForThumbnail('Shoot', 1, { timeout: 5000 }), notFound);
   // Not a name at all: refused before any request.
   const requests = totalRequests(env.emu, before);
   await assert.rejects(env.sg.find('Shot/../Project', []), sgError('SG_CONFIG', /entity type/));
@@ -52,6 +53,8 @@ test('unknown id', async () => {
   await assert.rejects(env.sg.upload({ type: 'Version', id: 999999 }, file), notFound);
   await assert.rejects(env.sg.download({ type: 'Version', id: 999999, field: 'sg_uploaded_movie' }, out), notFound);
   assert.equal(await env.sg.findOne('Version', [['id', 'is', 999999]]), null, 'a find is not an error: nothing matches');
+  // A thumbnail wait reports it per record: nothing will ever come for a record that does not exist.
+  assert.deepEqual(await env.sg.waitForThumbnails('Version', [999999], { timeout: 5000 }), [{ id: 999999, status: 'failed' }]);
   // Not an id at all: refused before any request.
   for (const id of [0, -1, 1.5, Number.NaN]) {
     await assert.rejects(env.sg.update('Version', id, { code: 'x' }), sgError('SG_CONFIG', /id/));
@@ -69,6 +72,8 @@ test('unknown field', async () => {
   await assert.rejects(env.sg.update('Version', version, { sg_no_such_field: 1 }), sgError('SG_BAD_REQUEST', missing));
   await assert.rejects(env.sg.upload({ type: 'Version', id: version, field: 'sg_no_such_field' }, file), sgError('SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/));
   await assert.rejects(env.sg.download({ type: 'Version', id: version, field: 'sg_no_such_field' }, out), sgError('SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/));
+  // The site leaves an unknown field out of a read, so a thumbnail wait would never end: refused at once.
+  await assert.rejects(env.sg.waitForThumbnail('Version', version, { field: 'sg_no_such_field', timeout: 60_000 }), sgError('SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/));
   // In the fields to return, the site ignores it (as the Python API does): the key is absent.
   const [record] = await env.sg.find('Version', [['id', 'is', version]], { fields: ['code', 'sg_no_such_field'] });
   assert.deepEqual(record, { type: 'Version', id: version, code: 'bad input api' });
@@ -83,6 +88,8 @@ test('non-file field', async () => {
     await assert.rejects(env.sg.upload({ type: 'Version', id: version, field }, file), notFile);
     await assert.rejects(env.sg.download({ type: 'Version', id: version, field }, out), notFile);
   }
+  // A thumbnail wait on a field holding text or a file: refused at the first poll instead of "ready".
+  await assert.rejects(env.sg.waitForThumbnail('Version', version, { field: 'code', timeout: 60_000 }), sgError('SG_BAD_REQUEST', /Field Version\.code is not an image field \(it holds a string\)/));
   // A dotted path is not a field of the record: refused before any request.
   const requests = totalRequests(env.emu, before);
   await assert.rejects(env.sg.upload({ type: 'Version', id: version, field: 'entity.Shot.image' }, file), sgError('SG_CONFIG', /no dotted path/));

@@ -13,6 +13,7 @@ import { ShotGridClient } from '../../lib/index.js';
 import downloadNode from '../../nodes/shotgrid-download.js';
 import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
+import thumbnailWaitNode from '../../nodes/shotgrid-thumbnail-wait.js';
 import uploadNode from '../../nodes/shotgrid-upload.js';
 import writeNode from '../../nodes/shotgrid-write.js';
 import { assertNothingLeft } from '../lib/fixtures/bad-input.js';
@@ -49,7 +50,9 @@ describe('bad input: types, ids, fields, filters, limits', () => {
   const write = { id: 'write', type: 'shotgrid-write', site: 'site1', operation: 'msg', entityType: 'entityType', entityTypeType: 'msg', target: 'entity', targetType: 'msg', data: 'payload', dataType: 'msg', updateModes: '', updateModesType: 'json', returnFields: '', returnFieldsType: 'str', wires: [['out']] };
   const upload = { id: 'upload', type: 'shotgrid-upload', site: 'site1', target: 'entity', targetType: 'msg', field: 'field', fieldType: 'msg', filename: 'plate.mov', filenameType: 'str', displayName: '', displayNameType: 'str', tags: '', tagsType: 'json', wires: [['out']] };
   const download = { id: 'download', type: 'shotgrid-download', site: 'site1', source: 'entity', sourceType: 'msg', field: 'field', fieldType: 'msg', destination: 'inbox/', destinationType: 'str', overwrite: false, wires: [['out']] };
-  const loadAll = () => helper.load([siteNode, findNode, writeNode, uploadNode, downloadNode], flowWith(emulator, [find, write, upload, download, out, ...catchNodes()]), scriptCredentials(emulator));
+  const thumbnail = { id: 'thumbnail', type: 'shotgrid-thumbnail-wait', site: 'site1', entities: 'entity', entitiesType: 'msg', field: 'field', fieldType: 'msg', timeout: '60', timeoutType: 'num', wires: [['out'], ['out']] };
+  const loadAll = () =>
+    helper.load([siteNode, findNode, writeNode, uploadNode, downloadNode, thumbnailWaitNode], flowWith(emulator, [find, write, upload, download, thumbnail, out, ...catchNodes()]), scriptCredentials(emulator));
 
   /** Nothing was created on the site and nothing but the source file is in the working folder. */
   function nothingLeft(before: ReturnType<Emulator['counters']['snapshot']>): void {
@@ -65,6 +68,7 @@ describe('bad input: types, ids, fields, filters, limits', () => {
     await expectCaught('write', { operation: 'create', entityType: 'Shoot', payload: { code: 'x' } }, 'SG_NOT_FOUND', notFound);
     await expectCaught('upload', { entity: { type: 'Shoot', id: 1 }, field: 'sg_uploaded_movie' }, 'SG_NOT_FOUND', notFound);
     await expectCaught('download', { entity: { type: 'Shoot', id: 1 }, field: 'sg_uploaded_movie' }, 'SG_NOT_FOUND', notFound);
+    await expectCaught('thumbnail', { entity: { type: 'Shoot', id: 1 } }, 'SG_NOT_FOUND', notFound);
     nothingLeft(before);
   });
 
@@ -76,6 +80,9 @@ describe('bad input: types, ids, fields, filters, limits', () => {
     await expectCaught('write', { ...missing, operation: 'delete' }, 'SG_NOT_FOUND', /999999/);
     await expectCaught('upload', missing, 'SG_NOT_FOUND', /Version: 999999 not found/);
     await expectCaught('download', missing, 'SG_NOT_FOUND', /Version: 999999 not found/);
+    // The thumbnail wait sends the record on its second output: nothing will ever come for it.
+    const failed = await expectSent('thumbnail', { entity: { type: 'Version', id: 999999 } });
+    assert.deepEqual([failed.payload, failed.reason], [{ type: 'Version', id: 999999 }, 'failed']);
     // Not an id at all: the node says so before any request.
     await expectCaught('write', { entity: { type: 'Version', id: 'abc' }, operation: 'update', payload: { code: 'x' } }, 'SG_CONFIG', /record must have a numeric id/);
     nothingLeft(before);
@@ -90,6 +97,7 @@ describe('bad input: types, ids, fields, filters, limits', () => {
     await expectCaught('write', { operation: 'update', entity: version, payload: { sg_no_such_field: 1 } }, 'SG_BAD_REQUEST', missing);
     await expectCaught('upload', { entity: version, field: 'sg_no_such_field' }, 'SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/);
     await expectCaught('download', { entity: version, field: 'sg_no_such_field' }, 'SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/);
+    await expectCaught('thumbnail', { entity: version, field: 'sg_no_such_field' }, 'SG_NOT_FOUND', /Field 'Version\.sg_no_such_field' does not exist/);
     nothingLeft(before);
   });
 
@@ -98,6 +106,7 @@ describe('bad input: types, ids, fields, filters, limits', () => {
     const before = emulator.counters.snapshot();
     await expectCaught('upload', { entity: version, field: 'code' }, 'SG_BAD_REQUEST', /Field Version\.code is not an image or attachment/);
     await expectCaught('download', { entity: version, field: 'project' }, 'SG_BAD_REQUEST', /Field Version\.project is not an image or attachment/);
+    await expectCaught('thumbnail', { entity: version, field: 'code' }, 'SG_BAD_REQUEST', /Field Version\.code is not an image field/);
     await expectCaught('upload', { entity: version, field: 'entity.Shot.image' }, 'SG_CONFIG', /no dotted path/);
     nothingLeft(before);
   });
