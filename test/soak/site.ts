@@ -25,11 +25,14 @@ export interface SoakSite {
   close(): Promise<void>;
 }
 
-/** The fault table: `faultRate` split evenly over every kind, on every route but info/web. */
+/**
+ * The fault table: `faultRate` split evenly over every kind, on every route but info/web;
+ * `spread` so each route meets the whole rate over the kinds possible there.
+ */
 export function soakFaultRates(o: Pick<SoakOptions, 'faultRate' | 'stallMs'>): FaultRates {
   const each = o.faultRate / SOAK_FAULT_KINDS.length;
   // Half the API resets land after the change was made (answer lost): the duplicate-making case.
-  return { rates: Object.fromEntries(SOAK_FAULT_KINDS.map((k) => [k, each])), stallMs: o.stallMs, retryAfter: 1, afterHandler: 0.5 };
+  return { rates: Object.fromEntries(SOAK_FAULT_KINDS.map((k) => [k, each])), stallMs: o.stallMs, retryAfter: 1, afterHandler: 0.5, spread: true };
 }
 
 /**
