@@ -48,6 +48,8 @@ test('directory instead of file', async () => {
   const fifo = join(env.dir, 'pipe.mov');
   execFileSync('mkfifo', [fifo]);
   await refusedUpfront(fifo, 'SG_FILE', /^not a regular file: .*pipe\.mov$/);
+  // Nor a device.
+  await refusedUpfront('/dev/null', 'SG_FILE', /^not a regular file: \/dev\/null$/);
 });
 
 test('empty file', async () => {
