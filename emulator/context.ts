@@ -4,6 +4,7 @@
  * meet only through these interfaces.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IssuedLog } from './issued.js';
 import type { CounterSnapshot, EmulatorCredentials, EmulatorOptions, FaultControl, RouteClass } from './types.js';
 
 /** Options with every default filled in. */
@@ -130,4 +131,6 @@ export interface EmulatorContext {
   classify(method: string, url: URL): { route: RouteClass; partNumber?: number };
   /** HMAC key for signing (per emulator instance). */
   secret: Buffer;
+  /** Tokens and signatures handed out (absent in hand-made test contexts). */
+  issued?: IssuedLog;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Site } from './api/site.js';
 import { TokenService } from './api/token-service.js';
+import { createIssuedLog } from './issued.js';
 import type { EmulatorContext, ResolvedOptions } from './context.js';
 import { createCounters, createFaultEngine, createShaper } from './faults/index.js';
 import { openExternalStorage } from './files/external-s3.js';
@@ -73,6 +74,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // The context is assembled in steps: the factories below receive it (or a getter) and read
   // its other members only when requests arrive.
   const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: randomBytes(32), classify: classifyRoute } as unknown as EmulatorContext;
+  const issued = createIssuedLog();
+  ctx.issued = issued;
   const tokens = new TokenService(() => ctx);
   ctx.auth = tokens;
   ctx.faults = createFaultEngine(resolved.seed, counters, resolved.faults);
@@ -114,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     credentials,
     faults: ctx.faults,
     counters: { snapshot: () => counters.snapshot(), reset: () => counters.reset() },
+    issued: () => issued.snapshot(),
     configure(change) {
       const { shaping, ...rest } = change;
       if (rest.storage === 'sg' && ctx.options.externalStorage) throw new Error('configure: storage sg is not available with externalStorage');

@@ -185,6 +185,16 @@ export interface EmulatorCredentials {
   password: string;
 }
 
+/** Secrets the site handed out, for leak checks. */
+export interface IssuedSecrets {
+  /** Access tokens from every token grant. */
+  accessTokens: string[];
+  /** Refresh tokens from every token grant. */
+  refreshTokens: string[];
+  /** Signatures of signed storage URLs (`X-Amz-Signature`, or the `sg` links' `signature`). */
+  signatures: string[];
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** Base URL, e.g. `http://127.0.0.1:34567`. */
@@ -193,6 +203,8 @@ export interface Emulator {
   readonly credentials: EmulatorCredentials;
   readonly faults: FaultControl;
   readonly counters: CounterControl;
+  /** Every token and storage URL signature the site handed out so far (newest 5,000 of each). */
+  issued(): IssuedSecrets;
   /** Change options at run time (token TTL, transcode delay/fail, shaping, signed URL TTL). */
   configure(options: Partial<Pick<EmulatorOptions, 'tokenTtl' | 'refreshTtl' | 'signedUrlTtl' | 'transcodeDelay' | 'transcodeFail' | 'shaping' | 'storage'>>): void;
   /** Seed many records fast (benchmarks, paging tests): returns their ids. */

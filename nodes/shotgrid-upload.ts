@@ -9,6 +9,7 @@ import { toEntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
 import { asString, evaluateProperty, kindOf, numberSetting, parseIfJson, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
+import { withoutSignedUrls } from './shared/signed-urls.js';
 import { siteHandle } from './shared/site-client.js';
 
 /** The editor's field picker type; its value `attachment` means "no field: a record Attachment". */
@@ -68,7 +69,8 @@ const uploadModule = function (RED: NodeAPI): void {
           ...(transfer.multipartThreshold > 0 ? { multipartThreshold: transfer.multipartThreshold } : {}),
         };
         const result = await siteHandle(RED, def.site).useClient((client) => client.upload(destination, path, options));
-        msg.payload = result;
+        // The read-back field value holds a signed download URL (a temporary credential): left out.
+        msg.payload = { ...result, value: withoutSignedUrls(result.value) };
         send(msg);
         return { text: RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) }) };
       },

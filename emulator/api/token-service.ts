@@ -65,12 +65,15 @@ export class TokenService implements AuthService {
     const { tokenTtl, refreshTtl } = this.ctx().options;
     const secret = this.ctx().secret;
     if (subject.sessionUuid) this.sessions.set(subject.sessionUuid, subject);
-    return {
+    const answer: TokenResponse = {
       token_type: 'Bearer',
       access_token: signToken(this.claims(subject, tokenTtl, 'access'), secret),
       expires_in: tokenTtl,
       refresh_token: signToken(this.claims(subject, refreshTtl, 'refresh'), secret),
     };
+    this.ctx().issued?.record('accessTokens', answer.access_token);
+    this.ctx().issued?.record('refreshTokens', answer.refresh_token);
+    return answer;
   }
 
   /** The subject of a session uuid from an earlier password grant. */

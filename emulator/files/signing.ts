@@ -136,8 +136,10 @@ function sgSignature(ctx: EmulatorContext, path: string, expiration: string, fil
 export function signSgUploadUrl(ctx: EmulatorContext, path: string, filename: string, user: LinkUser, expired = false): string {
   const ttl = Math.max(1, Math.round(ctx.options.signedUrlTtl));
   const expiration = String(Math.floor(Date.now() / 1000) + (expired ? -60 : ttl));
+  const signature = sgSignature(ctx, path, expiration, filename, user);
+  ctx.issued?.record('signatures', signature);
   const params = new URLSearchParams({
-    expiration, filename, signature: sgSignature(ctx, path, expiration, filename, user), user_id: String(user.id), user_type: user.type,
+    expiration, filename, signature, user_id: String(user.id), user_type: user.type,
   });
   return `${ctx.baseUrl}${path}?${params.toString()}`;
 }

@@ -5,6 +5,7 @@ import { lookup } from 'mime-types';
 import type { EmulatorContext } from '../context.js';
 import { MultipartRegistry, type UploadTarget } from './multipart.js';
 import { ObjectStore } from './object-store.js';
+import { signatureOf } from '../issued.js';
 import { builtinStorage, type StorageBackend } from './storage-backend.js';
 
 /** Shared state of one file service. */
@@ -30,8 +31,20 @@ export interface FileState {
 export function createFileState(ctx: EmulatorContext, external?: StorageBackend): FileState {
   const root = join(ctx.options.dataDir, `storage-${process.pid}-${randomBytes(4).toString('hex')}`);
   const objects = new ObjectStore(root);
-  const storage = external ?? builtinStorage(ctx, objects);
+  const storage = recordingSignatures(ctx, external ?? builtinStorage(ctx, objects));
   return { ctx, objects, storage, multipart: new MultipartRegistry(), sgUploads: new Map(), timers: new Set(), lastTimestamp: 0 };
+}
+
+/** `backend` with every URL it signs recorded in the site's issued-secrets log. */
+function recordingSignatures(ctx: EmulatorContext, backend: StorageBackend): StorageBackend {
+  const sign = backend.sign.bind(backend);
+  backend.sign = (req) => {
+    const url = sign(req);
+    const signature = signatureOf(url);
+    if (signature) ctx.issued?.record('signatures', signature);
+    return url;
+  };
+  return backend;
 }
 
 /**

@@ -102,6 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<EmbeddedRun
       users: options.users.map((u) => ({ username: u.username, password: bcrypt.hashSync(u.password, 4), permissions: u.permissions })),
     };
   }
+  const editorTimers = trackEditorApiTimers();
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => RED.httpAdmin(req, res));
   server.on('connection', (s: Socket) => {
@@ -129,6 +130,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<EmbeddedRun
     },
     async stop() {
       await RED.stop();
+      editorTimers.release();
       for (const s of sockets) s.destroy();
       await new Promise<void>((done) => server.close(() => done()));
       rmSync(userDir, { recursive: true, force: true });
@@ -143,4 +145,26 @@ async function waitForFlows(logs: LogRecord[], ms = 30_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the flows did not start:\n${logs.map((r) => String(r.msg)).join('\n')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * The editor API's login sessions arm an expiry timer (days long) that `RED.stop()` leaves
+ * running, which would keep the test process alive: timers created from `@node-red/editor-api`
+ * are tracked and unref'd once the runtime stopped.
+ */
+function trackEditorApiTimers(): { release(): void } {
+  const original = globalThis.setTimeout;
+  const tracked = new Set<NodeJS.Timeout>();
+  const wrapped = ((...args: Parameters<typeof setTimeout>) => {
+    const timer = original(...args);
+    if (/@node-red[\\/]editor-api/.test(new Error().stack ?? '')) tracked.add(timer);
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.setTimeout = Object.assign(wrapped, original);
+  return {
+    release() {
+      globalThis.setTimeout = original;
+      for (const t of tracked) t.unref();
+    },
+  };
 }

@@ -1,0 +1,32 @@
+/**
+ * Signed storage URLs are temporary credentials: whoever holds one can read the file until it
+ * expires. Nodes do not put one in a message unless sending it is their job (thumbnail-wait) or
+ * the flow asked for that field's value (find).
+ */
+
+const SIGNATURE_PARAMS = ['x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'signature'];
+
+/** True for an http(s) URL whose query carries a storage signature. */
+export function isSignedUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return false;
+  try {
+    return [...new URL(value).searchParams.keys()].some((k) => SIGNATURE_PARAMS.includes(k.toLowerCase()));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `value` with every signed URL left out: object properties holding one are dropped (a file
+ * field's `url`), array items and a bare signed URL become null. Plain data only; depth-limited.
+ */
+export function withoutSignedUrls(value: unknown, depth = 0): unknown {
+  if (isSignedUrl(value)) return null;
+  if (depth > 8 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => withoutSignedUrls(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!isSignedUrl(v)) out[k] = withoutSignedUrls(v, depth + 1);
+  }
+  return out;
+}
