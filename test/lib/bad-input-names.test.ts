@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNothingLeft, sgError } from './fixtures/bad-input.js';
+import { assertNothingLeft, sgError, startWebServer } from './fixtures/bad-input.js';
 import { filesIn, sha256File, totalRequests, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
 
 let env: TransferEnv;
@@ -88,7 +88,18 @@ test('server-supplied file name with ../ or /', async () => {
     const down = await env.sg.download({ type: 'Version', id, field: 'sg_uploaded_movie' }, folder);
     assert.equal(down.path, join(folder, expected), name);
   }
-  assert.deepEqual(filesIn(folder), cases.map(([, expected]) => expected).sort());
+  // A bare URL: the name is its last path segment, decoded — `%2F` included.
+  const web = await startWebServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 5 });
+    res.end('bytes');
+  });
+  try {
+    const down = await env.sg.download(`${web.url}/files/..%2F..%2Fescaped-url.mov`, folder);
+    assert.equal(down.path, join(folder, '_._escaped-url.mov'));
+  } finally {
+    await web.close();
+  }
+  assert.deepEqual(filesIn(folder), [...cases.map(([, expected]) => expected), '_._escaped-url.mov'].sort());
   assert.deepEqual(filesIn(join(env.dir, 'inbox')), ['deep'], 'a file escaped its folder');
   assert.ok(!existsSync(join(env.dir, 'escaped.mov')));
 });
