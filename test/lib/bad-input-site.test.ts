@@ -78,7 +78,9 @@ test('wrong site URL', async () => {
   }
   assert.deepEqual(filesIn(out), []);
   // Not a URL at all: refused when the client is made.
-  assert.throws(() => new ShotGridClient(testClientOptions(env.emu, { site: 'studio.shotgrid.autodesk.com' })), sgError('SG_CONFIG', /site/));
+  assert.throws(() => new ShotGridClient(testClientOptions(env.emu, { site: 'studio.shotgrid.autodesk.com' })), sgError('SG_CONFIG', /site must be an absolute http\(s\) URL/));
+  // A page of the site pasted from the browser: only the root works.
+  assert.throws(() => new ShotGridClient(testClientOptions(env.emu, { site: 'https://studio.shotgrid.autodesk.com/detail/Shot/5' })), sgError('SG_CONFIG', /site must be the site root/));
 });
 
 test('site answering HTML', async () => {
