@@ -113,7 +113,7 @@ export class ApiClient implements ApiCaller {
         } else if (++superseded > MAX_SUPERSEDED_REPLAYS) {
           throw err;
         }
-        this.#debug(`${prepared.method} ${prepared.displayPath}: token refused (401); replaying with a renewed token`);
+        this.#debug(`${prepared.method} ${prepared.displayPath}: token refused (401); renewing and replaying`);
       } finally {
         release();
       }
