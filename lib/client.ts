@@ -159,7 +159,10 @@ export class ShotGridClient {
     return waitForThumbnail(this.#api, type, id, options);
   }
 
-  /** Closes the connection pool. Later calls fail with `SG_CONFIG`. */
+  /**
+   * Closes the connection pool. Calls still waiting to retry (and a token renewal in backoff) end
+   * at once with `SG_ABORTED`, leaving no timer behind; later calls fail with `SG_CONFIG`.
+   */
   close(): Promise<void> {
     return this.#api.close();
   }

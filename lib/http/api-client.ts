@@ -11,6 +11,7 @@
  *   timeout after the body was sent, 500, or 502/504 from a gateway), it fails with
  *   `SG_OUTCOME_UNKNOWN` instead of being repeated.
  */
+import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { ApiCaller, ApiRequest, ApiResponse, ResolvedTimeouts, RetryRunOptions } from '../api-caller.js';
 import { parseTokenAnswer, TOKEN_PATH } from '../auth/grants.js';
@@ -48,6 +49,8 @@ export class ApiClient implements ApiCaller {
   readonly #tokens: TokenManager;
   readonly #debug: (message: string) => void;
   #closed = false;
+  /** Fires on `close()`: ends every backoff wait and the shared token renewal, which no caller's signal ends. */
+  readonly #closing = closingController();
 
   constructor(options: ResolvedClientOptions) {
     this.siteUrl = options.siteUrl;
@@ -62,7 +65,7 @@ export class ApiClient implements ApiCaller {
       sudoAsLogin: options.sudoAsLogin,
       debug: this.#debug,
       fetchToken: async (form) => {
-        const res = await this.request({ method: 'POST', path: TOKEN_PATH, form, anonymous: true, idempotent: true });
+        const res = await this.request({ method: 'POST', path: TOKEN_PATH, form, anonymous: true, idempotent: true, signal: this.#closing.signal });
         return parseTokenAnswer(res.body);
       },
     });
@@ -130,15 +133,52 @@ export class ApiClient implements ApiCaller {
     }
   }
 
-  /** Runs `fn` with the client's backoff; honours `retryAfterMs` on errors. */
-  retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions = {}): Promise<T> {
-    return runRetryable(fn, this.#retry, { ...options, debug: this.#debug });
+  /** Runs `fn` with the client's backoff; honours `retryAfterMs` on errors; ends with `SG_ABORTED` on `close()`. */
+  async retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions = {}): Promise<T> {
+    const { signal, dispose } = linkSignals(options.signal, this.#closing.signal);
+    try {
+      return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug });
+    } finally {
+      dispose();
+    }
   }
 
-  /** Closes the connection pools; later requests fail with `SG_CONFIG`. */
+  /**
+   * Closes the connection pools; calls still waiting to retry end with `SG_ABORTED`, later
+   * requests fail with `SG_CONFIG`.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort(new ShotGridError('SG_ABORTED', 'the client was closed'));
     await this.dispatcher.close();
   }
+}
+
+/**
+ * A signal firing when either `a` or `b` does; `dispose` detaches it (so a long-lived `b` does not
+ * collect a listener per call, as `AbortSignal.any` may on Node 20).
+ */
+function linkSignals(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  if (!a) return { signal: b, dispose: () => undefined };
+  if (a.aborted || b.aborted) return { signal: a.aborted ? a : b, dispose: () => undefined };
+  const controller = new AbortController();
+  const fromA = (): void => controller.abort(a.reason);
+  const fromB = (): void => controller.abort(b.reason);
+  a.addEventListener('abort', fromA, { once: true });
+  b.addEventListener('abort', fromB, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      a.removeEventListener('abort', fromA);
+      b.removeEventListener('abort', fromB);
+    },
+  };
+}
+
+/** The close signal: every call in flight listens to it (each detaches when it settles), so no listener cap. */
+function closingController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
