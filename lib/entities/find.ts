@@ -116,10 +116,10 @@ function linkedController(outer?: AbortSignal): AbortController {
 }
 
 /**
- * Yields matching records page by page; while the caller handles one page the next is already
- * being fetched. At most two pages are held, so memory stays bounded for any result size.
+ * Yields the matching records a page at a time (cut to `limit`); while the caller handles one
+ * page the next is already being fetched. At most two pages are held, so memory stays bounded.
  */
-export async function* iterateRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<ShotGridRecord, void, undefined> {
+async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions): AsyncGenerator<ShotGridRecord[], void, undefined> {
   const plan = planSearch(type, filters, options);
   const controller = linkedController(options.signal);
   let number = plan.firstPage;
@@ -135,11 +135,10 @@ export async function* iterateRecords(api: ApiCaller, type: string, filters: Fil
         // If the caller stops early, the prefetch's failure must not surface as unhandled.
         pending.catch(() => undefined);
       }
-      for (const record of records) {
-        if (yielded >= plan.limit) return;
-        yielded++;
-        yield record;
-      }
+      const page = yielded + records.length > plan.limit ? records.slice(0, plan.limit - yielded) : records;
+      yielded += page.length;
+      if (page.length > 0) yield page;
+      if (yielded >= plan.limit) return;
     }
   } finally {
     // Cancels a prefetch nobody will read.
@@ -147,10 +146,21 @@ export async function* iterateRecords(api: ApiCaller, type: string, filters: Fil
   }
 }
 
-/** Every matching record (all pages unless `limit`/`page` say otherwise). */
+/**
+ * Yields matching records page by page; while the caller handles one page the next is already
+ * being fetched. At most two pages are held, so memory stays bounded for any result size.
+ */
+export async function* iterateRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<ShotGridRecord, void, undefined> {
+  for await (const page of iteratePages(api, type, filters, options)) yield* page;
+}
+
+/**
+ * Every matching record (all pages unless `limit`/`page` say otherwise). Collected a page at a
+ * time: stepping an async generator per record cost ~30 % of a 50,000-record find (bench P4).
+ */
 export async function findRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): Promise<ShotGridRecord[]> {
   const out: ShotGridRecord[] = [];
-  for await (const record of iterateRecords(api, type, filters, options)) out.push(record);
+  for await (const page of iteratePages(api, type, filters, options)) for (const record of page) out.push(record);
   return out;
 }
 
