@@ -33,10 +33,30 @@ function previous(path: string): BenchReport | undefined {
   }
 }
 
+/** The chart and the README section from a report. */
+function render(report: BenchReport): void {
+  if (report.concurrency) {
+    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+    const singleCap = report.concurrency.shaping.storageBandwidth! / 1e6;
+    writeFileSync(join(ROOT, 'docs', 'images', 'bench-concurrency.svg'), concurrencyChart(report.concurrency.points, {
+      title: 'Upload throughput vs parts in flight',
+      subtitle: `${Math.round(report.concurrency.sizeBytes / 1048576)} MiB file, storage shaped to ${singleCap} MB/s and ${report.concurrency.shaping.storageLatency} ms per connection`,
+      reference: { value: singleCap, label: `one connection's cap (${singleCap} MB/s)` },
+    }));
+  }
+  updateReadme(join(ROOT, 'README.md'), renderSection(report));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (args.render) {
+    const saved = previous(join(ROOT, 'bench', 'results', 'latest.json'));
+    if (!saved) throw new Error('--render needs bench/results/latest.json');
+    render(saved);
     return;
   }
   const selected = MEASURES.filter((m) => !args.only || args.only.includes(m.id));
@@ -74,15 +94,7 @@ async function main(): Promise<void> {
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
-    if (merged.concurrency) {
-      mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
-      const singleCap = merged.concurrency.shaping.storageBandwidth! / 1e6;
-      writeFileSync(join(ROOT, 'docs', 'images', 'bench-concurrency.svg'), concurrencyChart(merged.concurrency.points, {
-        title: `Upload throughput vs parts in flight (${Math.round(merged.concurrency.sizeBytes / 1048576)} MiB, storage ${singleCap} MB/s + ${merged.concurrency.shaping.storageLatency} ms per connection)`,
-        reference: { value: singleCap, label: `one connection's cap (${singleCap} MB/s)` },
-      }));
-    }
-    updateReadme(join(ROOT, 'README.md'), renderSection(merged));
+    render(merged);
     ctx.log(`wrote bench/results/latest.json${merged.concurrency ? ', docs/images/bench-concurrency.svg' : ''} and the README section`);
   }
   if (failed) process.exitCode = 1;

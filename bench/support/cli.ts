@@ -9,6 +9,8 @@ export interface BenchArgs {
   chart: boolean;
   /** Write bench/results/latest.json, the SVG and the README section (default: unless --quick). */
   write: boolean;
+  /** Only re-render the chart and README section from bench/results/latest.json. */
+  render: boolean;
   help: boolean;
 }
 
@@ -18,11 +20,12 @@ export const USAGE = `usage: npm run bench -- [--only P1,P4] [--quick] [--runs N
   --runs N    runs per side, the median is reported (default 3, at least 1)
   --no-chart  skip the upload-throughput-vs-concurrency sweep
   --no-write  print only; leave bench/results, docs/images and README untouched
-  --write     write them even after --quick`;
+  --write     write them even after --quick
+  --render    run nothing: redraw the chart and README section from bench/results/latest.json`;
 
 /** Parses argv (without node and script). */
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { only: undefined, quick: false, runs: 3, chart: true, write: true, help: false };
+  const args: BenchArgs = { only: undefined, quick: false, runs: 3, chart: true, write: true, render: false, help: false };
   let write: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -37,6 +40,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (a === '--no-chart') args.chart = false;
     else if (a === '--no-write') write = false;
     else if (a === '--write') write = true;
+    else if (a === '--render') args.render = true;
     else if (a === '--help' || a === '-h') args.help = true;
     else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
     else if (a.startsWith('--runs')) {

@@ -5,9 +5,9 @@
  */
 import type { ConcurrencyPoint } from './types.js';
 
-const W = 560;
+const W = 600;
 const H = 320;
-const PAD = { left: 64, right: 24, top: 40, bottom: 56 };
+const PAD = { left: 64, right: 24, top: 56, bottom: 56 };
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -24,22 +24,25 @@ export function niceCeiling(max: number): number {
 /** Options of the chart. */
 export interface ChartOptions {
   title: string;
+  /** A smaller second line under the title (conditions of the run). */
+  subtitle?: string;
   /** Optional dashed reference line, e.g. the single-connection cap. */
   reference?: { value: number; label: string };
 }
 
-/** The chart as an SVG document. Points are plotted in the order given, x evenly spaced. */
+/** The chart as an SVG document. Points are plotted in the order given, evenly spaced, each centred in its slot. */
 export function concurrencyChart(points: ConcurrencyPoint[], options: ChartOptions): string {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const top = niceCeiling(Math.max(...points.map((p) => p.mbPerSecond), options.reference?.value ?? 0));
-  const x = (i: number): number => PAD.left + (points.length === 1 ? plotW / 2 : (i * plotW) / (points.length - 1));
+  const x = (i: number): number => PAD.left + ((i + 0.5) * plotW) / points.length;
   const y = (v: number): number => PAD.top + plotH - (v / top) * plotH;
   const f = (n: number): string => n.toFixed(1);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${esc(options.title)}</text>`);
+  if (options.subtitle) out.push(`<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">${esc(options.subtitle)}</text>`);
   for (let i = 0; i <= 5; i++) {
     const v = (top * i) / 5;
     out.push(`<line x1="${PAD.left}" y1="${f(y(v))}" x2="${W - PAD.right}" y2="${f(y(v))}" stroke="#e0e0e0"/>`);

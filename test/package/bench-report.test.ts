@@ -34,17 +34,18 @@ test('the README section is replaced in place, other sections untouched; added b
 });
 
 test('the chart is a well-formed SVG with one point and label per concurrency, scaled to a nice ceiling', () => {
-  const svg = concurrencyChart([{ concurrency: 1, mbPerSecond: 24 }, { concurrency: 2, mbPerSecond: 48 }, { concurrency: 4, mbPerSecond: 95 }, { concurrency: 8, mbPerSecond: 160 }], { title: 'T <&>', reference: { value: 25, label: 'cap' } });
+  const svg = concurrencyChart([{ concurrency: 1, mbPerSecond: 24 }, { concurrency: 2, mbPerSecond: 48 }, { concurrency: 4, mbPerSecond: 95 }, { concurrency: 8, mbPerSecond: 160 }], { title: 'T <&>', subtitle: 'sub', reference: { value: 25, label: 'cap' } });
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/);
   assert.ok(svg.trimEnd().endsWith('</svg>'));
   assert.equal(svg.match(/<circle /g)?.length, 4);
   assert.match(svg, /T &lt;&amp;&gt;/);
+  assert.match(svg, />sub</);
   assert.match(svg, />160</);
   assert.match(svg, /stroke-dasharray/);
   // Highest point (160) under the 200 ceiling: plotted below the top of the plot area (y=40).
   const ys = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
   assert.deepEqual([...ys].sort((a, b) => b - a), ys, 'higher throughput is drawn higher');
-  assert.ok(ys[3]! > 40);
+  assert.ok(ys[3]! > 56);
   assert.equal(niceCeiling(160), 200);
   assert.equal(niceCeiling(24), 25);
   assert.equal(concurrencyChart([{ concurrency: 1, mbPerSecond: 1 }], { title: 't' }), concurrencyChart([{ concurrency: 1, mbPerSecond: 1 }], { title: 't' }));
@@ -53,7 +54,7 @@ test('the chart is a well-formed SVG with one point and label per concurrency, s
 test('median and options', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.deepEqual(parseArgs(['--only', 'p1,P4', '--quick', '--runs=5']), { only: ['P1', 'P4'], quick: true, runs: 5, chart: true, write: false, help: false });
+  assert.deepEqual(parseArgs(['--only', 'p1,P4', '--quick', '--runs=5']), { only: ['P1', 'P4'], quick: true, runs: 5, chart: true, write: false, render: false, help: false });
   assert.equal(parseArgs([]).write, true);
   assert.equal(parseArgs(['--quick', '--write']).write, true);
   assert.throws(() => parseArgs(['--runs', '0']));
