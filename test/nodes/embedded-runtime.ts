@@ -31,6 +31,10 @@ export interface RuntimeOptions {
   users?: AdminUser[];
   /** Encrypts the credentials file (default: a fixed test secret). */
   credentialSecret?: string;
+  /** Serve the editor and its API (`/credentials/...`, comms) too (default: admin API only). */
+  editor?: boolean;
+  /** Lowest level the logging handler records (default `debug`). */
+  logLevel?: 'debug' | 'trace';
 }
 
 /** One log record as Node-RED hands it to a logging handler. */
@@ -86,14 +90,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<EmbeddedRun
     nodesDir: [nodesDir()],
     httpAdminRoot: '/',
     httpNodeRoot: false,
-    disableEditor: true,
+    disableEditor: options.editor !== true,
     uiHost: '127.0.0.1',
     telemetry: { enabled: false, updateNotification: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
     editorTheme: { projects: { enabled: false }, tours: false },
     logging: {
       console: { level: 'off' },
-      capture: { level: 'debug', metrics: false, audit: true, handler: () => (record: LogRecord) => logs.push(record) },
+      capture: { level: options.logLevel ?? 'debug', metrics: false, audit: true, handler: () => (record: LogRecord) => logs.push(record) },
     },
   };
   if (options.users) {

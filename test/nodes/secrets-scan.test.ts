@@ -150,7 +150,7 @@ describe('secrets never leave the site node', () => {
     });
     assert.ok(surfaces.length > 50, `only ${surfaces.length} surfaces were harvested`);
     // The log spy sits in front of the level filter: debug records are there (token renewals say so).
-    if (expectDebug) assert.ok(surfaces.some((s) => s.where.startsWith('runtime log') && /level: 50[^]*renewing/.test(s.text)), 'no debug-level log line was captured');
+    if (expectDebug) assert.ok(surfaces.some((s) => s.where.startsWith('runtime log') && /level: 50[^]*token refused \(401\)/.test(s.text)), 'no debug-level log line was captured');
     return { leaks: findLeaks(surfaces, secretsOf(emulator, typedSecrets)), removed };
   }
 
