@@ -45,9 +45,14 @@ export const p6: Measure = {
       });
       const viaNode = async (ids: number[]): Promise<void> => {
         received = 0;
-        const done = new Promise<void>((resolve) => (wake = () => received === ids.length && resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        // A failed upload goes to done(err), not to `out`: a deadline instead of waiting for ever.
+        const done = new Promise<void>((resolve, reject) => {
+          wake = () => received === ids.length && resolve();
+          timer = setTimeout(() => reject(new Error(`only ${received} of ${ids.length} uploads came out of the node`)), 300_000);
+        });
         for (const id of ids) helper.getNode('upload').receive({ entity: { type: 'Version', id }, filename: 'small.bin' });
-        await done;
+        await done.finally(() => clearTimeout(timer));
       };
       const viaLibrary = async (ids: number[]): Promise<void> => {
         const queue = [...ids];
