@@ -60,6 +60,8 @@ for (const f of [...lib, ...s3Tests]) {
     process.exit(1);
   }
 }
+// The ceph daemons run as root here (as in the reference recipe), and apt-get needs it too.
+if (typeof process.getuid === 'function' && process.getuid() !== 0) cannotRun(`not root (uid ${process.getuid()})`);
 let started = Date.now();
 const install = sh('install.sh');
 timings.install = seconds(started);
