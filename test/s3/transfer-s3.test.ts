@@ -172,6 +172,17 @@ test('an expired thumbnail link is read again too', { skip }, async () => {
   assert.equal(await sha256File(png), (await import('node:crypto')).createHash('sha256').update(result.buffer!).digest('hex'));
 });
 
+test('a movie upload gets a generated thumbnail tile, stored in the bucket and served from it', { skip }, async () => {
+  const id = await env.version('tile from radosgw');
+  await env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, env.file('comp.mov', 4096));
+  const ready = await env.sg.waitForThumbnail('Version', id, { interval: 50, timeout: 10_000 });
+  assert.equal(ready.status, 'ready');
+  assert.ok(ready.url?.startsWith(`${EXTERNAL_S3!.endpoint}/${EXTERNAL_S3!.bucket}/thumbnails/`), 'the tile is in the bucket');
+  const tile = await env.sg.download({ type: 'Version', id, field: 'image' }, 'buffer');
+  assert.deepEqual([...tile.buffer!.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  assert.equal(tile.contentType, 'image/png');
+});
+
 test('an abort mid-upload aborts the multipart upload on the site and in the bucket', { skip }, async () => {
   const id = await env.version();
   const path = join(env.dir, 'aborted.bin');
