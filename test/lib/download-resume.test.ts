@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import type { ApiCaller } from '../../lib/api-caller.js';
-import { runRetryable } from '../../lib/http/retry.js';
+import { storageOnlyApi } from './fixtures/storage-api.js';
 import { downloadFile } from '../../lib/transfers/download.js';
 import { fetchInto } from '../../lib/transfers/download-fetch.js';
 import { BufferSink } from '../../lib/transfers/download-sink.js';
@@ -32,14 +32,7 @@ let authHeaders: Array<string | undefined> = [];
 const body = randomBytes(2 * 1024 * 1024 + 333);
 const agent = new Agent({ keepAliveTimeout: 1000 });
 
-const api: ApiCaller = {
-  request: () => Promise.reject(new Error('no API in this test')),
-  retryable: (fn, options) => runRetryable(fn, { retries: 3, minTimeout: 5, maxTimeout: 20 }, options),
-  siteUrl: new URL('http://site.invalid'),
-  dispatcher: agent,
-  timeouts: { connect: 2000, headers: 5000, body: 5000, stall: 5000 },
-  userAgent: 'sg-transfer-test',
-};
+const api: ApiCaller = storageOnlyApi(agent, { stall: 5000 });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sg-resume-'));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import type { ApiCaller } from '../../lib/api-caller.js';
-import { runRetryable } from '../../lib/http/retry.js';
+import { storageOnlyApi } from './fixtures/storage-api.js';
 import { putToStorage } from '../../lib/transfers/storage-put.js';
 import { putWithRetries } from '../../lib/transfers/storage-retry.js';
 
@@ -35,14 +35,7 @@ let handler: Handler;
 let seen: Seen[] = [];
 const agent = new Agent({ keepAliveTimeout: 1000 });
 
-const api: ApiCaller = {
-  request: () => Promise.reject(new Error('no API in this test')),
-  retryable: (fn, options) => runRetryable(fn, { retries: 3, minTimeout: 5, maxTimeout: 20 }, options),
-  siteUrl: new URL('http://127.0.0.1'),
-  dispatcher: agent,
-  timeouts: { connect: 2000, headers: 5000, body: 5000, stall: 300 },
-  userAgent: 'sg-transfer-test',
-};
+const api: ApiCaller = storageOnlyApi(agent, { stall: 300 });
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
