@@ -56,7 +56,7 @@ const NOTES: string[] = [
   '  whole. The read chunk size trades CPU against that garbage; 512 KiB keeps both low.',
   '- **P4**: `find` reading every page now asks for 5,000-record pages (the REST cap) instead of',
   '  500 unless `pageSize` or `page` is given; each `_search` is a round trip and a query over the',
-  '  whole match on the site, so 10× fewer requests is ~3–4× less time on loopback (more on a',
+  '  whole match on the site, so 10× fewer requests is ~4× less time on loopback (more on a',
   '  remote site). The next page is fetched while the current one is converted, and `find` now',
   '  collects whole pages (stepping an async generator per record was ~30 % of its client time).',
   '  What remains is mostly the site\'s work: a scan of the matches and rendering per request.',
