@@ -80,7 +80,7 @@ export interface ApiCaller {
   retryable<T>(fn: (attempt: number) => Promise<T>, options?: RetryRunOptions): Promise<T>;
   /** The site's base URL (origin, no `/api/v1`). */
   readonly siteUrl: URL;
-  /** The shared undici dispatcher (keep-alive pool, proxy and CA aware) for storage transfers. */
+  /** The undici dispatcher for storage transfers (keep-alive pool, proxy and CA aware), apart from the API calls' pool. */
   readonly dispatcher: Dispatcher;
   /** Resolved timeouts. */
   readonly timeouts: ResolvedTimeouts;

@@ -42,6 +42,11 @@ function outcomeUnknown(err: ShotGridError): ShotGridError {
 export class ApiClient implements ApiCaller {
   readonly siteUrl: URL;
   readonly dispatcher: Dispatcher;
+  /**
+   * API calls have their own pool: with the site's own storage (same origin) long storage bodies
+   * would otherwise hold every connection and starve the calls an upload needs (init, part links).
+   */
+  readonly #apiDispatcher: Dispatcher;
   readonly timeouts: ResolvedTimeouts;
   readonly userAgent: string;
   readonly #retry: ResolvedRetry;
@@ -59,6 +64,7 @@ export class ApiClient implements ApiCaller {
     this.#retry = options.retry;
     this.#debug = options.logger.debug;
     this.#limiter = new ConcurrencyLimiter(options.maxConnections);
+    this.#apiDispatcher = createDispatcher(options);
     this.dispatcher = createDispatcher(options);
     this.#tokens = new TokenManager({
       credentials: options.credentials,
@@ -107,7 +113,7 @@ export class ApiClient implements ApiCaller {
     for (let superseded = 0; ; ) {
       const release = await this.#limiter.acquire(signal);
       try {
-        return await sendOnce<T>(prepared, { dispatcher: this.dispatcher, timeouts: this.timeouts, authorization: token && `Bearer ${token}`, signal });
+        return await sendOnce<T>(prepared, { dispatcher: this.#apiDispatcher, timeouts: this.timeouts, authorization: token && `Bearer ${token}`, signal });
       } catch (err) {
         if (!(token && isShotGridError(err) && err.status === 401)) throw err;
         if (this.#tokens.invalidate(token)) {
@@ -151,7 +157,7 @@ export class ApiClient implements ApiCaller {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort(new ShotGridError('SG_ABORTED', 'the client was closed'));
-    await this.dispatcher.close();
+    await Promise.all([this.#apiDispatcher.close(), this.dispatcher.close()]);
   }
 }
 
