@@ -38,8 +38,10 @@ const siteModule = function (RED: NodeAPI): void {
 
     const clientNow = (): ShotGridClient => {
       if (client) return client;
+      const retries = numberSetting(RED, 'shotgridSiteRetries', -1);
       const options = buildClientOptions(def as SiteConfig, (node.credentials ?? {}) as SiteCredentials, {
         requestTimeoutMs: numberSetting(RED, 'shotgridSiteRequestTimeout', 0) || undefined,
+        retries: retries >= 0 ? retries : undefined,
       }, {
         warn: (message) => node.warn(message),
         debug: (message) => node.debug(message),

@@ -46,6 +46,8 @@ export type AuthType = 'script' | 'user' | 'session';
 export interface SiteDefaults {
   /** Header/body timeout in ms when the node leaves it blank. */
   requestTimeoutMs?: number;
+  /** Retries of a failed request (the library's backoff); undefined = the library's default. */
+  retries?: number;
 }
 
 /** Whole-value `${NAME}` substitution, as Node-RED applies it when flows load. */
@@ -104,6 +106,7 @@ export function buildClientOptions(config: SiteConfig, creds: SiteCredentials, d
     }
     if (connectMs !== undefined) options.timeouts.connect = connectMs;
   }
+  if (defaults.retries !== undefined) options.retry = { retries: Math.floor(defaults.retries) };
   if (logger) options.logger = logger;
   return options;
 }

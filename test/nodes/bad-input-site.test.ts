@@ -4,11 +4,12 @@
  * broken JSON. The find node passes the code and a message naming the problem (never the key)
  * to the Catch node.
  *
- * An unreachable host is tested on the library side only: it is retried with the site node's
- * default backoff (5 retries from 0.5 s), which is too slow for this suite; the error is the same.
+ * An unreachable host uses the `shotgridSiteRetries: 0` setting: with the default backoff (5
+ * retries from 0.5 s) it would take too long for this suite; the error is the same.
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Emulator } from '../../emulator/index.js';
 import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
@@ -16,6 +17,15 @@ import { htmlPage, startWebServer } from '../lib/fixtures/bad-input.js';
 import { startFakeSite } from '../lib/fake-site.js';
 import { expectCaught } from './bad-input-flow.js';
 import { catchNodes, flowWith, helper, scriptCredentials, startSite } from './harness.js';
+
+/** A port nothing listens on (taken, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('bad input: the site', () => {
   let emulator: Emulator;
@@ -60,6 +70,16 @@ describe('bad input: the site', () => {
       assert.deepEqual(web.seen, ['POST /api/v1/auth/access_token']);
     } finally {
       await web.close();
+    }
+    // Nothing listening: SG_NETWORK naming the site, at once with shotgridSiteRetries 0.
+    await helper.unload();
+    const closed = await freePort();
+    helper.settings({ shotgridSiteRetries: 0 });
+    try {
+      await load(`http://127.0.0.1:${closed}`);
+      await expectCaught('find', { payload: 'go' }, 'SG_NETWORK', new RegExp(`could not connect to http://127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\); check the site URL`));
+    } finally {
+      helper.settings({});
     }
     // Not a URL at all.
     await helper.unload();
