@@ -11,7 +11,7 @@
 export { ShotGridClient } from './client.js';
 export { ShotGridError, isShotGridError, redactUrl } from './errors.js';
 export type { ShotGridErrorCode, ShotGridErrorDetails, ShotGridServerError } from './errors.js';
-export { isTransientImageUrl } from './transfers/index.js';
+export { isSignedUrl, isTransientImageUrl } from './transfers/index.js';
 export type * from './transfers/types.js';
 export type * from './options.js';
 export type * from './entities/types.js';

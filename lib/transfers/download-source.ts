@@ -11,6 +11,7 @@ import { ShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId, dataOf, entityPath } from '../entities/records.js';
 import { isTransientImageUrl } from './transient.js';
 import type { DownloadSource } from './types.js';
+import { isSignedUrl } from './signed-url.js';
 
 /** A resolved source. */
 export interface ResolvedSource {
@@ -68,10 +69,6 @@ async function followApiUrl(api: ApiCaller, url: URL, signal?: AbortSignal): Pro
   const where = url.pathname;
   if (res.status >= 300 && res.status < 400) return fromValue(Array.isArray(location) ? location[0] : location, where);
   return fromValue(dataOf(res.body), where);
-}
-
-function isSignedUrl(url: URL): boolean {
-  return url.searchParams.has('X-Amz-Signature') || url.searchParams.has('Signature') || url.searchParams.has('signature');
 }
 
 /** Resolves a URL given as a string or as a value's `url`. */

@@ -9,6 +9,7 @@ import { waitForThumbnails } from './thumbnails.js';
 
 export type * from './types.js';
 export { isTransientImageUrl } from './transient.js';
+export { isSignedUrl } from './signed-url.js';
 export { uploadFile } from './upload.js';
 export { downloadFile } from './download.js';
 export { waitForThumbnails } from './thumbnails.js';

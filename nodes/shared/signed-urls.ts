@@ -3,18 +3,7 @@
  * expires. Nodes do not put one in a message unless sending it is their job (thumbnail-wait) or
  * the flow asked for that field's value (find).
  */
-
-const SIGNATURE_PARAMS = ['x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'signature'];
-
-/** True for an http(s) URL whose query carries a storage signature. */
-export function isSignedUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return false;
-  try {
-    return [...new URL(value).searchParams.keys()].some((k) => SIGNATURE_PARAMS.includes(k.toLowerCase()));
-  } catch {
-    return false;
-  }
-}
+import { isSignedUrl } from '../../lib/index.js';
 
 /**
  * `value` with every signed URL left out: object properties holding one are dropped (a file
