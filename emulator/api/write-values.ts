@@ -6,6 +6,7 @@ import type { FieldDef } from '../context.js';
 import { ApiError } from '../http/respond.js';
 import { isoSeconds, type MemoryStore } from '../store/memory-store.js';
 import { asLink, asLinks } from './field-paths.js';
+import { isLocalLinkWrite, resolveLocalLink, type LocalLinkValue } from './local-links.js';
 import { rubyClass, rubyInspect } from './ruby-inspect.js';
 import { toMs } from './time-values.js';
 
@@ -16,6 +17,8 @@ export type WriteVerb = 'create' | 'update';
 export interface UrlWrite {
   kind: 'url';
   value: Record<string, unknown>;
+  /** A local file link, already resolved against the LocalStorage rows. */
+  local?: LocalLinkValue;
 }
 
 /** Fields that only a create may set (the site: "is editable on create only"). */
@@ -171,6 +174,7 @@ export function storedValue(store: MemoryStore, verb: WriteVerb, type: string, f
     }
     case 'url': {
       if (v === null) return null;
+      if (isLocalLinkWrite(v)) return { kind: 'url', value: v, local: resolveLocalLink(store, verb, v) } satisfies UrlWrite;
       if (typeof v !== 'object' || Array.isArray(v) || asLink(v) || typeof (v as { url?: unknown }).url !== 'string') {
         throw classError(verb, type, f, '[Hash, NilClass]', v);
       }

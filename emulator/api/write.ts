@@ -12,6 +12,7 @@ import { renderRecord, selectFields, type RecordJson } from './render.js';
 import { rubyInspect } from './ruby-inspect.js';
 import type { ApiRequest, Site } from './site.js';
 import type { Caller } from './token-service.js';
+import type { LocalLinkValue } from './local-links.js';
 import { isDiscarded, isUrlWrite, storedValue, type UrlWrite, type WriteVerb } from './write-values.js';
 
 /** 404 code 104 for a write on a row that is not there. */
@@ -65,6 +66,10 @@ function convert(site: Site, verb: WriteVerb, type: string, body: Record<string,
 /** Stores url-field writes: each becomes a `web` Attachment linked to the row. */
 function applyUrls(site: Site, rec: StoredRecord, urls: Map<string, UrlWrite>, author: { type: string; id: number } | null): void {
   for (const [field, w] of urls) {
+    if (w.local) {
+      applyLocalLink(site, rec, field, w.local, author);
+      continue;
+    }
     const url = String(w.value.url);
     const name = typeof w.value.name === 'string' ? w.value.name : url;
     if (rec.type === 'Attachment') {
@@ -80,6 +85,21 @@ function applyUrls(site: Site, rec: StoredRecord, urls: Map<string, UrlWrite>, a
     site.store.setFields('Attachment', att.id, { this_file: value });
     site.store.setFields(rec.type, rec.id, { [field]: value });
   }
+}
+
+/**
+ * Stores a local file link: like a web link, each accepted write mints an Attachment holding it;
+ * a PublishedFile's `path` also names its storage in `path_cache_storage` (`path_cache` stays null).
+ */
+function applyLocalLink(site: Site, rec: StoredRecord, field: string, local: LocalLinkValue, author: { type: string; id: number } | null): void {
+  const att = rec.type === 'Attachment' ? rec : site.store.insert('Attachment', {
+    display_name: local.name, attachment_links: [{ type: rec.type, id: rec.id }], project: asLink(rec.fields.project) ?? null, created_by: author, updated_by: author,
+    tags: [], processing_status: null, description: null, filename: null, original_fname: null,
+  });
+  const value = { ...local, type: 'Attachment', id: att.id };
+  if (att !== rec) site.store.setFields('Attachment', att.id, { this_file: value });
+  const extra = rec.type === 'PublishedFile' && field === 'path' ? { path_cache_storage: { type: 'LocalStorage', id: local.local_storage.id } } : {};
+  site.store.setFields(rec.type, rec.id, { [field]: value, ...extra });
 }
 
 /** Server-side defaults of a new row. */

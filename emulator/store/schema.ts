@@ -159,11 +159,24 @@ const TYPES: Record<string, { slug?: string; nameField: string; projectScoped?: 
       task: ['entity', { validTypes: ['Task'] }],
       version: ['entity', { validTypes: ['Version'] }],
       path: ['url'],
+      // Set by the site from a local `path` (the storage it matched); `path_cache` stays null on REST creates.
+      path_cache: ['text', { editable: false }],
+      path_cache_storage: ['entity', { editable: false, validTypes: ['LocalStorage'] }],
       version_number: ['number'],
       description: ['text'],
       sg_status_list: ['status_list', { validValues: ['wtg', 'ip', 'cmpt'] }],
       image: ['image'],
       tags: ['multi_entity', { validTypes: ['Tag'] }],
+    },
+  },
+  LocalStorage: {
+    nameField: 'code',
+    fields: {
+      code: ['text', { mandatory: true }],
+      description: ['text'],
+      mac_path: ['text'],
+      linux_path: ['text'],
+      windows_path: ['text'],
     },
   },
   Attachment: {

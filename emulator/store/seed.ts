@@ -19,6 +19,8 @@ export const SEEDED = {
   /** An inactive user. */
   inactiveUser: 4,
   projects: { active: 1, second: 2, archived: 3 },
+  /** The LocalStorage `primary` (roots /mnt/projects, /Volumes/projects, P:\projects). */
+  localStorage: 1,
 } as const;
 
 interface ProjectPlan {
@@ -135,4 +137,6 @@ export function seedStudio(store: MemoryStore, creds: EmulatorCredentials, scale
       store.setFields('Sequence', sequence.id, { shots });
     }
   });
+  // The studio's project storage: the roots the seeded `sg_path_to_*` paths sit under.
+  store.insert('LocalStorage', { ...stamp(), ...by, code: 'primary', description: 'Project storage', linux_path: '/mnt/projects', mac_path: '/Volumes/projects', windows_path: 'P:\\projects' });
 }
