@@ -40,6 +40,8 @@ export interface ScriptedFault {
   method?: string;
   /** Only requests whose path contains this string. */
   pathIncludes?: string;
+  /** Only requests whose path (without query) ends with this string, e.g. `/entity/Version` (a create, not its `_search`). */
+  pathEndsWith?: string;
   /** Retry-After seconds for `http429` (default 1). */
   retryAfter?: number;
   /** Stall length in ms for `stall` (default 30,000). */

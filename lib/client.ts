@@ -6,6 +6,7 @@ import { resolveClientOptions } from './config/resolve-options.js';
 import { runBatch } from './entities/batch.js';
 import type { Filters } from './entities/filters.js';
 import { findOneRecord, findRecords, iterateRecords } from './entities/find.js';
+import { findOrCreateRecord } from './entities/find-or-create.js';
 import { readFieldSchema, readServerInfo } from './entities/schema.js';
 import { countRecords, summarizeRecords } from './entities/summarize.js';
 import type {
@@ -15,6 +16,8 @@ import type {
   CountOptions,
   CreateOptions,
   FindOptions,
+  FindOrCreateOptions,
+  FindOrCreateResult,
   SchemaField,
   SchemaFieldReadOptions,
   ServerInfo,
@@ -109,6 +112,22 @@ export class ShotGridClient {
    */
   create<T extends ShotGridRecord = ShotGridRecord>(type: string, data: Record<string, unknown>, options: CreateOptions = {}): Promise<T> {
     return createRecord(this.#api, type, data, options) as Promise<T>;
+  }
+
+  /**
+   * Finds the live record whose `key` fields equal those of `data`, or creates it: safe to call
+   * again and again (a farm job delivered twice), and from many workers at once — they end with
+   * one live record. After a create the key is looked up again; when several live records match,
+   * the oldest is kept and the ones this call created are retired (`retired`). A create whose
+   * answer was lost (`SG_OUTCOME_UNKNOWN`) is resolved by that look-up.
+   *
+   * @example
+   * ```ts
+   * const { record, created } = await sg.findOrCreate('Version', { code: 'sh010_comp_v003', entity: shot, project }, { key: ['code', 'entity', 'project'] });
+   * ```
+   */
+  findOrCreate<T extends ShotGridRecord = ShotGridRecord>(type: string, data: Record<string, unknown>, options: FindOrCreateOptions = {}): Promise<FindOrCreateResult<T>> {
+    return findOrCreateRecord(this.#api, type, data, options) as Promise<FindOrCreateResult<T>>;
   }
 
   /** Updates a record and returns it; `multiEntityUpdateModes` adds/removes links instead of replacing them. */

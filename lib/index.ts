@@ -12,6 +12,7 @@ export { ShotGridClient } from './client.js';
 export { ShotGridError, isShotGridError, redactUrl } from './errors.js';
 export type { ShotGridErrorCode, ShotGridErrorDetails, ShotGridServerError } from './errors.js';
 export { isSignedUrl, isTransientImageUrl } from './transfers/index.js';
+export { FIND_OR_CREATE_DEFAULT_KEY } from './entities/find-or-create.js';
 export type * from './transfers/types.js';
 export type * from './options.js';
 export type * from './entities/types.js';

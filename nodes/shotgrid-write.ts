@@ -1,6 +1,6 @@
 /**
- * `shotgrid-write`: create, update, delete (retire), revive, or a batch of these in one
- * transaction. The operation is set in the node or, when set to "from msg", by `msg.operation`.
+ * `shotgrid-write`: create, find-or-create, update, delete (retire), revive, or a batch of these in
+ * one transaction. The operation is set in the node or, when set to "from msg", by `msg.operation`.
  */
 import { ShotGridError, type BatchRequest, type MultiEntityUpdateMode, type ShotGridClient } from '../lib/index.js';
 import { toEntityRef } from './shared/entity-ref.js';
@@ -10,11 +10,13 @@ import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './shared/red-types.
 import { siteHandle } from './shared/site-client.js';
 
 /** The operations the node performs. */
-const OPERATIONS = ['create', 'update', 'delete', 'revive', 'batch'] as const;
+const OPERATIONS = ['create', 'findOrCreate', 'update', 'delete', 'revive', 'batch'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 function asOperation(value: unknown): Operation {
-  if (typeof value === 'string' && (OPERATIONS as readonly string[]).includes(value.trim().toLowerCase())) return value.trim().toLowerCase() as Operation;
+  const wanted = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  const op = OPERATIONS.find((o) => o.toLowerCase() === wanted);
+  if (op) return op;
   throw new ShotGridError('SG_CONFIG', `the operation must be one of ${OPERATIONS.join(', ')} (msg.operation is ${kindOf(value)})`);
 }
 
@@ -45,6 +47,7 @@ interface WriteProps {
   data: TypedProperty;
   updateModes: TypedProperty;
   returnFields: TypedProperty;
+  keyFields: TypedProperty;
 }
 
 /** Runs one operation; returns the status text. `msg.payload` (and `msg.entity`) are set. */
@@ -64,6 +67,19 @@ async function perform(RED: NodeAPI, node: RedNode, msg: NodeMessage, op: Operat
     msg.payload = record;
     msg.entity = { type: record.type, id: record.id };
     return RED._('shotgrid-write.status.created', { type: record.type, id: record.id });
+  }
+  if (op === 'findOrCreate') {
+    if (!fallbackType) throw new ShotGridError('SG_CONFIG', 'entity type is not set (needed to find or create a record)');
+    const data = asData(await requireProperty(RED, node, msg, 'data', props.data), 'data');
+    const key = asNameList(await evaluateProperty(RED, node, msg, 'key fields', props.keyFields), 'key fields');
+    const returnFields = asNameList(await evaluateProperty(RED, node, msg, 'return fields', props.returnFields), 'return fields');
+    const result = await client.findOrCreate(fallbackType, data, { signal, ...(key?.length ? { key } : {}), ...(returnFields ? { returnFields } : {}) });
+    msg.payload = result.record;
+    msg.entity = { type: result.record.type, id: result.record.id };
+    msg.created = result.created;
+    if (result.retired) msg.retired = result.retired;
+    else delete msg.retired;
+    return RED._(`shotgrid-write.status.${result.created ? 'created' : 'found'}`, { type: result.record.type, id: result.record.id });
   }
   const target = toEntityRef(await requireProperty(RED, node, msg, 'record', props.target), fallbackType, 'record');
   if (op === 'update') {
@@ -92,6 +108,7 @@ const writeModule = function (RED: NodeAPI): void {
       data: typedProperty(def, 'data', 'msg'),
       updateModes: typedProperty(def, 'updateModes', 'json'),
       returnFields: typedProperty(def, 'returnFields'),
+      keyFields: typedProperty(def, 'keyFields'),
     };
 
     handleMessages(node, {

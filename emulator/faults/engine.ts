@@ -68,6 +68,7 @@ function matches(f: ScriptedFault, route: RouteClass, req: IncomingMessage, part
   if (f.partNumber !== undefined && f.partNumber !== partNumber) return false;
   if (f.method !== undefined && f.method.toUpperCase() !== (req.method ?? 'GET').toUpperCase()) return false;
   if (f.pathIncludes !== undefined && !(req.url ?? '').includes(f.pathIncludes)) return false;
+  if (f.pathEndsWith !== undefined && !(req.url ?? '').split('?')[0]!.endsWith(f.pathEndsWith)) return false;
   return true;
 }
 

@@ -149,6 +149,38 @@ export interface CreateOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `findOrCreate`. */
+export interface FindOrCreateOptions {
+  /**
+   * Fields that identify the record, each compared with `is` to its value in the data (default:
+   * those of `code`, `entity` and `project` that the data sets). Single values only: text,
+   * numbers, single-entity links.
+   */
+  key?: string[];
+  /** Fields to return besides those in the data (and `type`/`id`). */
+  returnFields?: string[];
+  /** Cancels the call (`SG_ABORTED`). */
+  signal?: AbortSignal;
+}
+
+/** The answer of `findOrCreate`. */
+export interface FindOrCreateResult<T extends ShotGridRecord = ShotGridRecord> {
+  /** The one live record with the key: the oldest (lowest id) when several matched. */
+  record: T;
+  /** Whether this call created `record` (false: it was found). */
+  created: boolean;
+  /**
+   * Duplicates this call retired: records it created while a concurrent call created an older
+   * one with the same key. Absent when none.
+   */
+  retired?: EntityRef[];
+  /**
+   * The create's answer was lost (`SG_OUTCOME_UNKNOWN`) and the look-up found the record instead.
+   * `created` is then true, though a concurrent call with the same key may have made it.
+   */
+  resolvedByLookup?: boolean;
+}
+
 /** Options of `update`. */
 export interface UpdateOptions {
   /** Per multi-entity field: add to, remove from, or replace (default) its links. */
