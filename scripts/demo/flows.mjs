@@ -59,7 +59,12 @@ export function buildDemoFlows(examples) {
     const configIds = new Set(example.nodes.filter((n) => n.wires === undefined && !n.z && n.type !== 'tab').map((n) => n.id));
     const tabId = ownTab ? idMap.get(ownTab.id) : shortId(`demo-tab:${example.name}`);
     if (!ownTab) {
-      flow.push({ id: tabId, type: 'tab', label: tabLabel(example.name), disabled: false, info: `Example ${index + 1} (examples/${example.name}.json), deployed by npm start.` });
+      // An example fed by an MQTT broker (example 4) waits on a disabled tab: the demo starts no
+      // broker, and an enabled one would retry its connection every few seconds in the log.
+      const needsBroker = example.nodes.some((n) => n.type === 'mqtt in' && !n.d);
+      const info = `Example ${index + 1} (examples/${example.name}.json), deployed by npm start.`
+        + (needsBroker ? ' Disabled in the demo: it needs an MQTT broker (npm run mqtt:start) and FARM_MQTT_HOST, FARM_MQTT_PORT and FARM_WORKER_ID in the environment; see docs/scaling.md.' : '');
+      flow.push({ id: tabId, type: 'tab', label: tabLabel(example.name), disabled: needsBroker, info });
     }
     for (const n of example.nodes) {
       if (n.type === SITE_TYPE) continue;

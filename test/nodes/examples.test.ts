@@ -58,8 +58,8 @@ function coreTypes(): Set<string> {
 describe('examples: static rules', () => {
   const examples = readExamples();
 
-  test('there are the three examples, named for the Import menu', () => {
-    assert.deepEqual(examples.map((e) => e.file), ['01 Farm job finished.json', '02 Nightly batch publish.json', '03 Download deliverables.json']);
+  test('there are the four examples, named for the Import menu', () => {
+    assert.deepEqual(examples.map((e) => e.file), ['01 Farm job finished.json', '02 Nightly batch publish.json', '03 Download deliverables.json', '04 Farm jobs over MQTT (shared).json']);
   });
 
   test('only core node types and ours; every non-config type of ours appears; each has a Comment', () => {
