@@ -8,19 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { concurrencySweep } from './measures/concurrency-sweep.js';
-import { p1 } from './measures/p1-raw-put.js';
-import { p2 } from './measures/p2-shaped-python.js';
-import { p3 } from './measures/p3-rss.js';
-import { p4 } from './measures/p4-find.js';
-import { p5 } from './measures/p5-thumbnails.js';
-import { p6 } from './measures/p6-node-red.js';
+import { REGISTRY } from './measures/index.js';
 import { parseArgs, USAGE } from './support/cli.js';
 import { renderSection } from './support/section.js';
 import { concurrencyChart } from './support/svg.js';
 import { updateReadme } from './support/readme.js';
-import type { BenchContext, BenchReport, Measure, MeasureResult } from './support/types.js';
+import type { BenchContext, BenchReport, MeasureResult } from './support/types.js';
 
-const MEASURES: Measure[] = [p1, p2, p3, p4, p5, p6];
 /** The source tree (the script runs from `$SG_OUT/bench`). */
 const ROOT = process.env.SG_ROOT ?? resolve(__dirname, '..', '..');
 
@@ -59,7 +53,9 @@ async function main(): Promise<void> {
     render(saved);
     return;
   }
-  const selected = MEASURES.filter((m) => !args.only || args.only.includes(m.id));
+  const unknown = args.only?.filter((id) => id !== 'CHART' && !REGISTRY.some((m) => m.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown measure ${unknown.join(', ')} (known: ${REGISTRY.map((m) => m.id).join(', ')}, CHART)`);
+  const selected = REGISTRY.filter((m) => !args.only || args.only.includes(m.id));
   const sweep = args.chart && (!args.only || args.only.includes('CHART') || args.only.includes('P2'));
   const tmpDir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
   const ctx: BenchContext = { quick: args.quick, runs: args.runs, tmpDir, log: (m) => process.stderr.write(`bench: ${m}\n`) };
@@ -68,14 +64,15 @@ async function main(): Promise<void> {
   let concurrency: BenchReport['concurrency'];
   let failed = false;
   try {
-    for (const measure of selected) {
+    for (const entry of selected) {
       try {
+        const measure = await entry.load();
         const r = await measure.run(ctx);
         results.push(r);
         process.stdout.write(`${JSON.stringify(r)}\n`);
       } catch (err) {
         failed = true;
-        ctx.log(`${measure.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+        ctx.log(`${entry.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
       }
     }
     if (sweep) concurrency = await concurrencySweep(ctx);
@@ -89,7 +86,7 @@ async function main(): Promise<void> {
     const old = previous(resultsPath);
     const merged: BenchReport = {
       ...report,
-      results: MEASURES.map((m) => results.find((r) => r.id === m.id) ?? old?.results.find((r) => r.id === m.id)).filter((r): r is MeasureResult => r !== undefined),
+      results: REGISTRY.map((m) => results.find((r) => r.id === m.id) ?? old?.results.find((r) => r.id === m.id)).filter((r): r is MeasureResult => r !== undefined),
       ...(concurrency ?? old?.concurrency ? { concurrency: concurrency ?? old!.concurrency } : {}),
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

@@ -14,14 +14,19 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--only P1,P4] [--quick] [--runs N] [--no-chart] [--no-write]
-  --only      measures to run (P1..P6; CHART for the concurrency sweep alone)
+export const USAGE = `usage: npm run bench -- [P10 P12 ...] [--only P1,P4] [--quick] [--runs N] [--no-chart] [--no-write]
+  P1 P4 ...   measures to run (as --only; the ids are in bench/measures/index.ts)
+  --only      measures to run, comma-separated (CHART for the concurrency sweep alone)
   --quick     scaled-down sizes for a smoke run (writes nothing unless --write)
   --runs N    runs per side, the median is reported (default 3, at least 1)
   --no-chart  skip the upload-throughput-vs-concurrency sweep
   --no-write  print only; leave bench/results, docs/images and README untouched
   --write     write them even after --quick
   --render    run nothing: redraw the chart and README section from bench/results/latest.json`;
+
+function ids(list: string): string[] {
+  return list.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+}
 
 /** Parses argv (without node and script). */
 export function parseArgs(argv: string[]): BenchArgs {
@@ -42,7 +47,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (a === '--write') write = true;
     else if (a === '--render') args.render = true;
     else if (a === '--help' || a === '-h') args.help = true;
-    else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+    else if (a.startsWith('--only')) args.only = [...(args.only ?? []), ...ids(value())];
+    else if (/^(p\d+|chart)(,|$)/i.test(a)) args.only = [...(args.only ?? []), ...ids(a)];
     else if (a.startsWith('--runs')) {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1) throw new Error('--runs must be a whole number ≥ 1');

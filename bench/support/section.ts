@@ -9,7 +9,7 @@ export function renderSection(report: BenchReport): string {
     'loopback against the emulator (run in a child process). Each measure runs ours and the',
     'baseline alternately, at least 3 times each, and reports the medians; the ratios are the',
     'result, not the absolute times. One JSON line per measure goes to stdout; the machine results',
-    'are in [`bench/results/latest.json`](bench/results/latest.json). Options: `--only P1,P4`,',
+    'are in [`bench/results/latest.json`](bench/results/latest.json). Options: measure ids (`npm run bench -- P1 P4`, or `--only P1,P4`),',
     '`--quick` (smaller sizes, smoke run; writes nothing unless `--write`), `--runs N`, `--no-chart`,',
     '`--no-write`, `--render` (redraw chart and section from the saved results). Benchmarks never',
     'run inside `npm test`.',

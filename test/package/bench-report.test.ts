@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { REGISTRY } from '../../bench/measures/index.js';
 import { parseArgs } from '../../bench/support/cli.js';
 import { replaceSection } from '../../bench/support/readme.js';
 import { median } from '../../bench/support/stats.js';
@@ -59,4 +60,18 @@ test('median and options', () => {
   assert.equal(parseArgs(['--quick', '--write']).write, true);
   assert.throws(() => parseArgs(['--runs', '0']));
   assert.throws(() => parseArgs(['--bogus']));
+  // `npm run bench -- P10 p12` selects measures without --only.
+  assert.deepEqual(parseArgs(['P10', 'p12', '--no-chart']).only, ['P10', 'P12']);
+  assert.deepEqual(parseArgs(['--only', 'P1', 'P4']).only, ['P1', 'P4']);
+  assert.throws(() => parseArgs(['X1']));
+});
+
+test('every registered measure loads, under its own id, once', async () => {
+  const ids = REGISTRY.map((e) => e.id);
+  assert.deepEqual([...new Set(ids)], ids, 'ids are unique');
+  for (const entry of REGISTRY) {
+    const measure = await entry.load();
+    assert.equal(measure.id, entry.id);
+    assert.equal(typeof measure.run, 'function');
+  }
 });
