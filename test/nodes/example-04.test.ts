@@ -19,7 +19,7 @@ import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import uploadNode from '../../nodes/shotgrid-upload.js';
 import writeNode from '../../nodes/shotgrid-write.js';
-import { coreNodeModule, helper, nextInput, startSite, type Msg } from './harness.js';
+import { coreNodeModule, helper, inputs, nextInput, startSite, type Msg } from './harness.js';
 import type { FlowNode } from './helper-types.js';
 
 const root = process.env.SG_ROOT ?? join(__dirname, '..', '..', '..');
@@ -35,6 +35,7 @@ interface Result {
   jobId: string;
   status: 'published' | 'rejected' | 'failed';
   version?: { type: string; id: number };
+  created?: boolean;
   reason?: string;
   retryable?: boolean;
   code?: string;
@@ -131,11 +132,23 @@ describe('example 04: run on the emulator', () => {
     const second = await run({ jobId, shot: shot.code, movie, frames: '1001-1010' });
     assert.equal(second.result.status, 'published', JSON.stringify(second.result));
     assert.deepEqual(second.result.version, first.result.version, 'the job delivered again made another Version');
+    assert.equal(first.result.created, true);
+    assert.equal(second.result.created, false);
     const versions = await versionsOf(jobId);
     assert.equal(versions.length, 1);
     assert.equal((versions[0]!.entity as { id: number }).id, shot.id);
     assert.equal((versions[0]!.sg_uploaded_movie as { name?: string }).name, `${jobId}.mov`);
     assert.equal(versions[0]!.frame_range, '1001-1010');
+
+    // The same job twice at the same moment: find-or-create still leaves one Version.
+    const twinId = 'ex4_job_twin';
+    const twinMovie = writeMovie(workDir, twinId, 2000);
+    const twins = inputs(out, 2, 20_000);
+    for (let i = 0; i < 2; i++) helper.getNode('ex4-check-job').receive({ payload: { jobId: twinId, shot: shot.code, movie: twinMovie, frames: '1-2' } });
+    const [a, b] = (await twins).map((m) => m.payload as Result);
+    assert.deepEqual([a!.status, b!.status], ['published', 'published'], JSON.stringify([a, b]));
+    assert.deepEqual(a!.version, b!.version);
+    assert.equal((await versionsOf(twinId)).length, 1);
 
     const unknownShot = await run({ jobId: 'ex4_job_0002', shot: 'no_such_shot', movie, frames: '1-2' });
     assert.deepEqual(unknownShot.result, { jobId: 'ex4_job_0002', status: 'rejected', reason: 'no Shot with code no_such_shot' });
