@@ -78,12 +78,22 @@ export function serverErrors(body: unknown): ShotGridServerError[] | undefined {
   return errors.filter((e): e is ShotGridServerError => typeof e === 'object' && e !== null);
 }
 
-function describeServerErrors(errors: ShotGridServerError[] | undefined): string {
+function describeServerErrors(errors: ShotGridServerError[] | undefined, statusText: string): string {
   const first = errors?.[0];
   if (!first) return '';
-  const parts = [first.title, first.detail].filter((p): p is string => typeof p === 'string' && p.trim() !== '' && p !== 'null');
+  // A title that only repeats the status ("Not Found") adds nothing when there is a detail.
+  const title = first.detail && first.title?.trim().toLowerCase() === statusText.toLowerCase() ? undefined : first.title;
+  const parts = [title, first.detail].filter((p): p is string => typeof p === 'string' && p.trim() !== '' && p !== 'null');
   const text = [...new Set(parts)].join(' — ');
-  return text ? `: ${sanitizeSnippet(text, 300)}` : '';
+  return text ? sanitizeSnippet(text, 300) : '';
+}
+
+/**
+ * Messages lead with the reason (the site's words or ours) and name the request after it, so the
+ * Debug sidebar's one-line preview shows why before where.
+ */
+function withRequest(reason: string, ctx: RequestContext, status?: string): string {
+  return `${reason} (${ctx.method} ${ctx.path}${status ? ` → ${status}` : ''})`;
 }
 
 /** An error for a non-2xx JSON (or empty) answer. */
@@ -91,7 +101,9 @@ export function httpError(status: number, body: unknown, headers: Record<string,
   const errors = serverErrors(body);
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
   const statusText = STATUS_CODES[status] ?? 'HTTP error';
-  const err = new ShotGridError(codeForStatus(status), `${ctx.method} ${ctx.path} → ${status} ${statusText}${describeServerErrors(errors)}`, {
+  const siteText = describeServerErrors(errors, statusText);
+  const message = siteText ? withRequest(siteText, ctx, `${status} ${statusText}`) : withRequest(`${status} ${statusText}`, ctx);
+  const err = new ShotGridError(codeForStatus(status), message, {
     status,
     errors,
     requestId: headerString(headers['x-request-id']),
@@ -105,7 +117,7 @@ export function httpError(status: number, body: unknown, headers: Record<string,
 /** An error for an answer that is not what the protocol promises (HTML page, invalid JSON). */
 export function badResponseError(status: number, text: string, headers: Record<string, string | string[] | undefined>, ctx: RequestContext, why: string, hint?: string): ShotGridError {
   const snippet = sanitizeSnippet(text, 160);
-  const err = new ShotGridError('SG_BAD_RESPONSE', `${ctx.method} ${ctx.path} → ${status}: ${why}${snippet ? ` (${JSON.stringify(snippet)})` : ''}${hint ? `; ${hint}` : ''}`, {
+  const err = new ShotGridError('SG_BAD_RESPONSE', withRequest(`${why}${snippet ? ` (${JSON.stringify(snippet)})` : ''}${hint ? `; ${hint}` : ''}`, ctx, String(status)), {
     status,
     requestId: headerString(headers['x-request-id']),
     method: ctx.method,
@@ -139,28 +151,27 @@ function messageOf(err: unknown): string {
 /** Maps a transport failure (undici / Node error) to a `ShotGridError` with its retry class. */
 export function transportError(err: unknown, ctx: RequestContext): ShotGridError {
   const code = errorCodeOf(err) ?? '';
-  const where = `${ctx.method} ${ctx.path}`;
   const details = { method: ctx.method, path: ctx.path, cause: err };
   if (TLS_CODE.test(code)) {
-    return markRetry(new ShotGridError('SG_NETWORK', `${where}: TLS certificate verification failed (${code}); if the site uses a private CA, pass it with the ca option`, details), 'never');
+    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`TLS certificate verification failed (${code}); if the site uses a private CA, pass it with the ca option`, ctx), details), 'never');
   }
   const proxyStatus = /Proxy response \((\d+)\)/.exec(messageOf(err));
   if (proxyStatus) {
     const status = Number(proxyStatus[1]);
-    return markRetry(new ShotGridError('SG_NETWORK', `${where}: the proxy refused the tunnel (${status})`, details), status === 407 || status === 403 ? 'never' : 'always');
+    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`the proxy refused the tunnel (${status})`, ctx), details), status === 407 || status === 403 ? 'never' : 'always');
   }
   if (TIMEOUT_CODES.has(code)) {
     const phase = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'response headers' : code === 'UND_ERR_BODY_TIMEOUT' ? 'response body' : 'socket';
-    return markRetry(new ShotGridError('SG_TIMEOUT', `${where}: timed out waiting for the ${phase}`, details), CONNECT_CODES.has(code) ? 'always' : 'idempotent');
+    return markRetry(new ShotGridError('SG_TIMEOUT', withRequest(`timed out waiting for the ${phase}`, ctx), details), CONNECT_CODES.has(code) ? 'always' : 'idempotent');
   }
   if (CONNECT_CODES.has(code)) {
     const to = ctx.origin ? ` to ${ctx.origin}` : '';
-    return markRetry(new ShotGridError('SG_NETWORK', `${where}: could not connect${to} (${code}); check the site URL and that it is reachable`, details), 'always');
+    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`could not connect${to} (${code}); check the site URL and that it is reachable`, ctx), details), 'always');
   }
   if (EXCHANGE_CODES.has(code)) {
-    return markRetry(new ShotGridError('SG_NETWORK', `${where}: connection failed during the exchange (${code})`, details), 'idempotent');
+    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`connection failed during the exchange (${code})`, ctx), details), 'idempotent');
   }
-  return markRetry(new ShotGridError('SG_NETWORK', `${where}: ${sanitizeSnippet(messageOf(err), 200) || 'request failed'}${code ? ` (${code})` : ''}`, details), 'never');
+  return markRetry(new ShotGridError('SG_NETWORK', withRequest(`${sanitizeSnippet(messageOf(err), 200) || 'request failed'}${code ? ` (${code})` : ''}`, ctx), details), 'never');
 }
 
 /**

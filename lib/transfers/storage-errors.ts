@@ -101,7 +101,7 @@ function prefix(info: StorageRequestInfo): string {
 export function storageHttpError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>, info: StorageRequestInfo): ShotGridError {
   const { code, message } = parseStorageErrorBody(bodyText);
   const text = sanitizeSnippet(message ?? '', 300);
-  const err = new ShotGridError('SG_STORAGE', `${prefix(info)} → ${status}${code ? ` ${code}` : ''}${text ? `: ${text}` : ''}`, {
+  const err = new ShotGridError('SG_STORAGE', `${text || code || `the storage answered ${status}`} (${prefix(info)} → ${status}${code ? ` ${code}` : ''})`, {
     status,
     storageCode: code,
     method: info.method,
@@ -122,12 +122,12 @@ export function storageTransportError(error: unknown, info: StorageRequestInfo):
 
 /** The error for an attempt that made no progress for `ms`: retried. */
 export function stallError(ms: number, info: StorageRequestInfo): ShotGridError {
-  return mark(new ShotGridError('SG_TIMEOUT', `${prefix(info)}: no progress for ${ms} ms (stalled); the attempt was abandoned`, { method: info.method, path: describeUrl(info.url) }), 'retry');
+  return mark(new ShotGridError('SG_TIMEOUT', `no progress for ${ms} ms (stalled); the attempt was abandoned (${prefix(info)})`, { method: info.method, path: describeUrl(info.url) }), 'retry');
 }
 
 /** An answer that breaks the protocol (e.g. a part PUT without an ETag). */
 export function storageProtocolError(message: string, info: StorageRequestInfo, action: StorageAction = 'retry'): ShotGridError {
-  return mark(new ShotGridError('SG_STORAGE', `${prefix(info)}: ${message}`, { method: info.method, path: describeUrl(info.url) }), action);
+  return mark(new ShotGridError('SG_STORAGE', `${message} (${prefix(info)})`, { method: info.method, path: describeUrl(info.url) }), action);
 }
 
 /** Marks an error as final for the storage retry loop (e.g. a link request that already ran its own retries). */

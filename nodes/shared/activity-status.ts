@@ -93,10 +93,14 @@ export class ActivityStatus {
     else this.#show({ fill: 'yellow', shape: 'ring', text });
   }
 
-  /** A message failed; the error code stays visible until the next message. */
-  fail(code: string): void {
+  /**
+   * A message failed; `text` (code and short reason) stays visible until the next message
+   * starts. While other messages still run, their busy status stays: a failure does not hide them.
+   */
+  fail(text: string, queued = 0): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
-    this.#show({ fill: 'red', shape: 'ring', text: code });
+    if (this.#inFlight > 0) this.#busy(queued);
+    else this.#show({ fill: 'red', shape: 'ring', text });
   }
 
   /** Clears the status for good (the node is closing). */

@@ -4,7 +4,7 @@
  * `done(err)` with an own `code` (so Catch nodes get `msg.error.code`), and on close/redeploy
  * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
  */
-import { isShotGridError, ShotGridError } from '../../lib/index.js';
+import { errorStatusText, isShotGridError, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts } from './activity-status.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
 
@@ -44,8 +44,7 @@ interface Pending {
   done: NodeDone;
 }
 
-/** Code given to errors that carry none (a bug, or something thrown outside the library). */
-export const UNEXPECTED_CODE = 'SG_UNEXPECTED';
+export { UNEXPECTED_CODE };
 
 /** An Error with an own enumerable string `code`, as the Catch node needs it. */
 export function toCatchableError(err: unknown): Error & { code: string } {
@@ -80,7 +79,7 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
         // Aborted because the flows are stopping: nobody is left to catch it.
         if (closing) return pending.done();
         const error = toCatchableError(err);
-        status.fail(error.code);
+        status.fail(errorStatusText(error.code));
         pending.done(error);
       }
     })()

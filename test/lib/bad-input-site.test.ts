@@ -65,7 +65,7 @@ test('wrong site URL', async () => {
   });
   try {
     const notSg = clientFor(web.url);
-    const hint = new RegExp(`expected JSON but got an HTML page \\("Page not found.*"\\); is ${web.url.replace(/\./g, '\\.')} the ShotGrid site URL\\?$`);
+    const hint = new RegExp(`^expected JSON but got an HTML page \\("Page not found.*"\\); is ${web.url.replace(/\./g, '\\.')} the ShotGrid site URL\\? \\(POST /api/v1/auth/access_token → 404\\)$`);
     await assert.rejects(notSg.find('Version', null), sgError('SG_BAD_RESPONSE', hint));
     await assert.rejects(notSg.download({ type: 'Version', id: 1, field: 'sg_uploaded_movie' }, out), sgError('SG_BAD_RESPONSE', hint));
     await assert.rejects(clientFor(jsonApi.url).find('Version', null), sgError('SG_BAD_RESPONSE', /no ShotGrid token endpoint here; is the site URL right\?/));
@@ -88,7 +88,7 @@ test('site answering HTML', async () => {
   const site = await startFakeSite((_req, res) => htmlPage(200, 'Sign in to continue')(_req, res));
   try {
     const sg = env.client({ site: site.url });
-    const page = sgError('SG_BAD_RESPONSE', /→ 200: expected JSON but got an HTML page \("Sign in to continue.*"\); is http:\/\/127\.0\.0\.1:\d+ the ShotGrid site URL\?$/);
+    const page = sgError('SG_BAD_RESPONSE', /^expected JSON but got an HTML page \("Sign in to continue.*"\); is http:\/\/127\.0\.0\.1:\d+ the ShotGrid site URL\? \(\w+ \/api\/v1\/\S+ → 200\)$/);
     await assert.rejects(sg.find('Version', null), page);
     await assert.rejects(sg.upload({ type: 'Version', id: 1, field: 'sg_uploaded_movie' }, file), page);
     await assert.rejects(sg.download({ type: 'Version', id: 1, field: 'sg_uploaded_movie' }, out), page);
@@ -100,7 +100,7 @@ test('site answering HTML', async () => {
   // A gateway's 502 page is an outage, not a wrong URL: retried, then SG_BAD_RESPONSE without the hint.
   const gateway = await startFakeSite((_req, res) => htmlPage(502, 'Bad Gateway')(_req, res));
   try {
-    await assert.rejects(env.client({ site: gateway.url }).find('Version', null), (err: Error) => sgError('SG_BAD_RESPONSE', /→ 502: expected JSON but got an HTML page/)(err) && !/ShotGrid site URL/.test(err.message));
+    await assert.rejects(env.client({ site: gateway.url }).find('Version', null), (err: Error) => sgError('SG_BAD_RESPONSE', /^expected JSON but got an HTML page .* → 502\)$/)(err) && !/ShotGrid site URL/.test(err.message));
     assert.equal(gateway.requests.length, 4, 'the 502 page was not retried (1 + 3 retries)');
   } finally {
     await gateway.close();
@@ -115,7 +115,7 @@ test('invalid JSON', async () => {
   });
   try {
     const sg = env.client({ site: site.url });
-    const broken = sgError('SG_BAD_RESPONSE', /→ 200: invalid JSON \("\{\\"data\\": \[\{\\"type\\": \\"Version\\", \\"id\\": 1,"\)$/);
+    const broken = sgError('SG_BAD_RESPONSE', /^invalid JSON \("\{\\"data\\": \[\{\\"type\\": \\"Version\\", \\"id\\": 1,"\) \(\w+ \/api\/v1\/\S+ → 200\)$/);
     await assert.rejects(sg.find('Version', null), broken);
     await assert.rejects(sg.download({ type: 'Version', id: 1, field: 'sg_uploaded_movie' }, out), broken);
     await assert.rejects(sg.upload({ type: 'Version', id: 1, field: 'sg_uploaded_movie' }, file), broken);

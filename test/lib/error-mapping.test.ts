@@ -24,7 +24,9 @@ test('HTTP errors carry the envelope, the request id and their retry class', () 
   const body = { errors: [{ id: 'x', status: 404, code: 104, title: 'Not Found', detail: 'Shot: 1 not found' }] };
   const err = httpError(404, body, { 'x-request-id': 'rid-1' }, ctx);
   assert.equal(err.code, 'SG_NOT_FOUND');
-  assert.equal(err.message, 'GET /api/v1/entity/Shot/1 → 404 Not Found: Not Found — Shot: 1 not found');
+  // The reason leads (the Debug sidebar's preview shows it), the request follows.
+  assert.equal(err.message, 'Shot: 1 not found (GET /api/v1/entity/Shot/1 → 404 Not Found)');
+  assert.equal(httpError(502, undefined, {}, ctx).message, '502 Bad Gateway (GET /api/v1/entity/Shot/1)');
   assert.equal(err.requestId, 'rid-1');
   assert.deepEqual(err.errors, body.errors);
   assert.equal(retryClassOf(err), 'never');

@@ -4,6 +4,7 @@
  * node sent nothing on, and that its status shows the code.
  */
 import assert from 'node:assert/strict';
+import { errorStatusText } from '../../lib/index.js';
 import { caughtError, helper, nextInput, statuses, type Msg } from './harness.js';
 
 /** What the Catch node passed on. */
@@ -34,7 +35,7 @@ export async function expectCaught(nodeId: string, msg: Msg, code: string, patte
   if (pattern) assert.match(error.message.slice('ShotGridError: '.length), pattern);
   assert.equal(error.source?.id, nodeId);
   assert.equal(sent, undefined, 'the node sent a message on as well');
-  assert.deepEqual(statuses(helper.getNode(nodeId)).at(-1), { fill: 'red', shape: 'ring', text: code });
+  assert.deepEqual(statuses(helper.getNode(nodeId)).at(-1), { fill: 'red', shape: 'ring', text: errorStatusText(code) });
   return error;
 }
 

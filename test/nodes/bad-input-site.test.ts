@@ -66,7 +66,7 @@ describe('bad input: the site', () => {
     const web = await startWebServer(htmlPage(404, 'Page not found'));
     try {
       await load(web.url);
-      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', new RegExp(`expected JSON but got an HTML page .*; is ${web.url.replace(/\./g, '\\.')} the ShotGrid site URL\\?$`));
+      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', new RegExp(`^expected JSON but got an HTML page .*; is ${web.url.replace(/\./g, '\\.')} the ShotGrid site URL\\? \\(POST /api/v1/auth/access_token → 404\\)$`));
       assert.deepEqual(web.seen, ['POST /api/v1/auth/access_token']);
     } finally {
       await web.close();
@@ -91,7 +91,7 @@ describe('bad input: the site', () => {
     const site = await startFakeSite((req, res) => htmlPage(200, 'Sign in to continue')(req, res));
     try {
       await load(site.url);
-      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', /→ 200: expected JSON but got an HTML page \("Sign in to continue.*"\); is http:\/\/127\.0\.0\.1:\d+ the ShotGrid site URL\?$/);
+      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', /^expected JSON but got an HTML page \("Sign in to continue.*"\); is http:\/\/127\.0\.0\.1:\d+ the ShotGrid site URL\? \(\w+ \/api\/v1\/\S+ → 200\)$/);
       assert.equal(site.requests.length, 1, 'the page was retried');
     } finally {
       await site.close();
@@ -105,7 +105,7 @@ describe('bad input: the site', () => {
     });
     try {
       await load(site.url);
-      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', /→ 200: invalid JSON \("\{\\"data\\": \[/);
+      await expectCaught('find', { payload: 'go' }, 'SG_BAD_RESPONSE', /^invalid JSON \("\{\\"data\\": \[.* → 200\)$/);
       assert.equal(site.requests.length, 1, 'the answer was retried');
     } finally {
       await site.close();

@@ -6,7 +6,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Emulator } from '../../emulator/index.js';
-import { ShotGridClient } from '../../lib/index.js';
+import { errorStatusText, ShotGridClient } from '../../lib/index.js';
 import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import { caughtError, catchNodes, coreNodeModule, flowWith, helper, inputs, nextInput, scriptCredentials, startSite, statuses, TAB, type Msg } from './harness.js';
@@ -81,15 +81,23 @@ describe('shotgrid-find', () => {
     assert.deepEqual(rebuilt.map((r) => r.code), [...codes].sort());
   });
 
-  test('an unknown entity type reaches a Catch node with msg.error.code; the status shows the code', async () => {
+  test('an unknown entity type reaches a Catch node with msg.error.code; message and status say why; the next message clears it', async () => {
     await helper.load([siteNode, findNode], findFlow({ entityType: 'NoSuchEntity', filters: '[]', filtersType: 'json' }), scriptCredentials(emulator));
     const caught = nextInput(helper.getNode('caught'));
     helper.getNode('find').receive({ payload: 1 });
     const error = caughtError(await caught);
     assert.match(error.code ?? '', /^SG_(NOT_FOUND|BAD_REQUEST)$/);
     assert.equal(error.source?.id, 'find');
+    // The reason leads (the Debug sidebar's preview shows it); the request follows.
+    assert.match(error.message, /^ShotGridError: Entity type 'NoSuchEntity' does not exist\.? \(POST \/api\/v1\/entity\/NoSuchEntity\/_search → 404/);
     const last = statuses(helper.getNode('find')).at(-1);
-    assert.deepEqual(last, { fill: 'red', shape: 'ring', text: error.code });
+    assert.deepEqual(last, { fill: 'red', shape: 'ring', text: errorStatusText(error.code ?? '') });
+    assert.match(String(last?.text), /^SG_NOT_FOUND: not found$/);
+    const shownBefore = statuses(helper.getNode('find')).length;
+    const again = nextInput(helper.getNode('caught'));
+    helper.getNode('find').receive({ payload: 2 });
+    await again;
+    assert.deepEqual(statuses(helper.getNode('find'))[shownBefore], { fill: 'blue', shape: 'dot', text: 'shotgrid-find.status.finding' }, 'the next message replaced the red status at once');
   });
 
   test('bad JSONata and a missing site are SG_CONFIG errors a Catch node sees', async () => {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { join, resolve, sep } from 'node:path';
-import { ShotGridError } from '../../lib/index.js';
+import { errorStatusText, ShotGridError } from '../../lib/index.js';
 import { ActivityStatus, formatBytes, formatProgress } from '../../nodes/shared/activity-status.js';
 import { handleMessages, toCatchableError, UNEXPECTED_CODE } from '../../nodes/shared/message-handler.js';
 import { asNameList, resolveFilePath } from '../../nodes/shared/properties.js';
@@ -49,7 +49,7 @@ describe('status line', () => {
     assert.deepEqual([formatBytes(0), formatBytes(999), formatBytes(1200), formatBytes(1_234_000_000)], ['0 B', '999 B', '1.2 kB', '1.2 GB']);
   });
 
-  test('in-flight counter: blue while any message runs, green only when the last one ends, red ring with the code', () => {
+  test('in-flight counter: blue while any message runs, green only when the last one ends, red ring with code and reason until the next message', () => {
     const node = new FakeNode();
     const status = new ActivityStatus(asRed(node), { busy: 'working', done: 'done' });
     status.begin();
@@ -59,8 +59,13 @@ describe('status line', () => {
     status.succeed('both done');
     assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'both done' });
     status.begin();
-    status.fail('SG_AUTH');
-    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: 'SG_AUTH' });
+    status.begin();
+    status.fail('SG_AUTH: bad credentials');
+    assert.deepEqual(node.shown.at(-1), { fill: 'blue', shape: 'dot', text: 'working' }, 'a failure does not hide a message still running');
+    status.fail('SG_AUTH: bad credentials');
+    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: 'SG_AUTH: bad credentials' });
+    status.begin();
+    assert.deepEqual(node.shown.at(-1), { fill: 'blue', shape: 'dot', text: 'working' }, 'a new message clears the last failure');
     status.stop();
     status.begin();
     assert.deepEqual(node.shown.at(-1), {}, 'a stopped status stays cleared');
@@ -101,7 +106,7 @@ describe('message handler', () => {
     assert.equal((node.listeners('input')[0] as (...a: unknown[]) => void).length, 3);
     const err = await node.input({});
     assert.equal((err as { code?: string }).code, 'SG_NOT_FOUND');
-    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: 'SG_NOT_FOUND' });
+    assert.deepEqual(node.shown.at(-1), { fill: 'red', shape: 'ring', text: errorStatusText('SG_NOT_FOUND') });
   });
 
   test('with a bound of 1, messages run one at a time in order; close aborts the running one, drops the waiting ones and clears the status', async () => {

@@ -7,6 +7,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Emulator } from '../../emulator/index.js';
+import { errorStatusText } from '../../lib/index.js';
 import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import { PASSWORD_PLACEHOLDER, TEST_ROUTE } from '../../nodes/shared/test-connection.js';
@@ -49,7 +50,7 @@ describe('shotgrid-site over https with a private CA', { skip }, () => {
     const error = caughtError(await caught);
     assert.equal(error.code, 'SG_NETWORK');
     assert.match(error.message, /TLS certificate verification failed \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT)\)/);
-    assert.deepEqual(statuses(helper.getNode('find')).at(-1), { fill: 'red', shape: 'ring', text: 'SG_NETWORK' });
+    assert.deepEqual(statuses(helper.getNode('find')).at(-1), { fill: 'red', shape: 'ring', text: errorStatusText('SG_NETWORK') });
   });
 
   test('with a tls-config holding the CA (uploaded, i.e. credentials) the same site works', async () => {

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
-import { ShotGridClient } from '../../lib/index.js';
+import { errorStatusText, ShotGridClient } from '../../lib/index.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import uploadNode from '../../nodes/shotgrid-upload.js';
 import { caughtError, catchNodes, delay, expectSilence, flowWith, helper, inputs, nextInput, scriptCredentials, startSite, statuses, waitFor } from './harness.js';
@@ -122,7 +122,7 @@ describe('shotgrid-upload', () => {
     const caught = nextInput(helper.getNode('caught'));
     helper.getNode('upload').receive({ entity: version, filename: 'media/nope.mov' });
     assert.equal(caughtError(await caught).code, 'SG_FILE');
-    assert.deepEqual(statuses(helper.getNode('upload')).at(-1), { fill: 'red', shape: 'ring', text: 'SG_FILE' });
+    assert.deepEqual(statuses(helper.getNode('upload')).at(-1), { fill: 'red', shape: 'ring', text: errorStatusText('SG_FILE') });
   });
 
   test('with "at once" = 1 the second message waits its turn; both are sent in order', async () => {

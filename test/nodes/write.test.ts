@@ -6,7 +6,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Emulator } from '../../emulator/index.js';
-import { ShotGridClient } from '../../lib/index.js';
+import { errorStatusText, ShotGridClient } from '../../lib/index.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import writeNode from '../../nodes/shotgrid-write.js';
 import { caughtError, catchNodes, flowWith, helper, nextInput, scriptCredentials, startSite, statuses, type Msg } from './harness.js';
@@ -107,7 +107,7 @@ describe('shotgrid-write', () => {
       helper.getNode('write').receive(msg);
       const error = caughtError(await caught);
       assert.equal(error.code, code, `${JSON.stringify(msg)} → ${error.message}`);
-      assert.deepEqual(statuses(helper.getNode('write')).at(-1), { fill: 'red', shape: 'ring', text: code });
+      assert.deepEqual(statuses(helper.getNode('write')).at(-1), { fill: 'red', shape: 'ring', text: errorStatusText(code) });
     }
   });
 });
