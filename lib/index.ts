@@ -13,6 +13,7 @@ export { ShotGridError, isShotGridError, redactUrl } from './errors.js';
 export type { ShotGridErrorCode, ShotGridErrorDetails, ShotGridServerError } from './errors.js';
 export { ERROR_REASONS, NODE_ERROR_CODES, UNEXPECTED_CODE, errorReason, errorStatusText } from './error-codes.js';
 export type { NodeErrorCode } from './error-codes.js';
+export { LIBRARY_DEFAULTS } from './defaults.js';
 export { isSignedUrl, isTransientImageUrl } from './transfers/index.js';
 export { FIND_OR_CREATE_DEFAULT_KEY } from './entities/find-or-create.js';
 export type * from './transfers/types.js';

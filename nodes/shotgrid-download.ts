@@ -5,7 +5,7 @@
  */
 import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ShotGridError, type DownloadOptions } from '../lib/index.js';
+import { LIBRARY_DEFAULTS, ShotGridError, type DownloadOptions } from '../lib/index.js';
 import { formatBytes } from './shared/activity-status.js';
 import { handleMessages } from './shared/message-handler.js';
 import { toDownloadSource } from './shared/download-source.js';
@@ -97,7 +97,7 @@ const downloadModule = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('shotgrid-download', ShotGridDownloadNode, {
     settings: {
-      shotgridDownloadMaxBufferBytes: { value: 64 * 1024 * 1024, exportable: false },
+      shotgridDownloadMaxBufferBytes: { value: LIBRARY_DEFAULTS.download.maxBufferBytes, exportable: false },
     },
   });
 };

@@ -4,7 +4,7 @@
  * on redeploy/shutdown once the calls still in flight have settled. Also registers the dialog's
  * Test connection admin route.
  */
-import { ShotGridClient, ShotGridError } from '../lib/index.js';
+import { LIBRARY_DEFAULTS, ShotGridClient, ShotGridError } from '../lib/index.js';
 import { numberSetting } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
@@ -75,7 +75,7 @@ const siteModule = function (RED: NodeAPI): void {
   RED.nodes.registerType('shotgrid-site', ShotGridSiteNode, {
     credentials: SITE_CREDENTIALS,
     settings: {
-      shotgridSiteRequestTimeout: { value: 60000, exportable: false },
+      shotgridSiteRequestTimeout: { value: LIBRARY_DEFAULTS.timeouts.headers, exportable: false },
     },
   });
   registerTestRoute(RED);

@@ -3,15 +3,13 @@
  * transcoder made the thumbnail. This node waits (polling with backoff, in the library) and
  * sends each entity to output 1 with the signed URL, or to output 2 with the reason.
  */
-import type { ThumbnailResult } from '../lib/index.js';
+import { LIBRARY_DEFAULTS, type ThumbnailResult } from '../lib/index.js';
 import { toEntityRefs, type EntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
 import { asString, evaluateProperty, numberSetting, requireProperty, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './shared/red-types.js';
 import { siteHandle } from './shared/site-client.js';
 
-/** Default wait in seconds when the node leaves the timeout blank. */
-const DEFAULT_TIMEOUT_S = 120;
 
 /** Groups references by entity type (one poll per type), keeping ids unique. */
 function byType(refs: EntityRef[]): Map<string, number[]> {
@@ -50,7 +48,7 @@ const thumbnailWaitModule = function (RED: NodeAPI): void {
         const fieldValue = await evaluateProperty(RED, node, msg, 'field', field);
         const fieldName = fieldValue === undefined || fieldValue === '' ? 'image' : asString(fieldValue, 'field');
         const seconds = await evaluateProperty(RED, node, msg, 'timeout', timeout);
-        const timeoutMs = Math.round((seconds === undefined || seconds === '' || !(Number(seconds) > 0) ? DEFAULT_TIMEOUT_S : Number(seconds)) * 1000);
+        const timeoutMs = Math.round((seconds === undefined || seconds === '' || !(Number(seconds) > 0) ? LIBRARY_DEFAULTS.thumbnailWait.timeout / 1000 : Number(seconds)) * 1000);
 
         const results = new Map<string, ThumbnailResult>();
         await siteHandle(RED, def.site).useClient((client) =>

@@ -3,7 +3,7 @@
  * or as an Attachment. Only the path travels in `msg`; the bytes go straight from disk to the
  * storage (multipart for large files, aborted on the storage if the node closes).
  */
-import { ShotGridError, type UploadOptions, type UploadTarget } from '../lib/index.js';
+import { LIBRARY_DEFAULTS, ShotGridError, type UploadOptions, type UploadTarget } from '../lib/index.js';
 import { formatBytes } from './shared/activity-status.js';
 import { toEntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
@@ -79,9 +79,9 @@ const uploadModule = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('shotgrid-upload', ShotGridUploadNode, {
     settings: {
-      shotgridUploadConcurrency: { value: 8, exportable: false },
-      shotgridUploadPartSize: { value: 20_000_000, exportable: false },
-      shotgridUploadMultipartThreshold: { value: 20_000_000, exportable: false },
+      shotgridUploadConcurrency: { value: LIBRARY_DEFAULTS.upload.concurrency, exportable: false },
+      shotgridUploadPartSize: { value: LIBRARY_DEFAULTS.upload.partSize, exportable: false },
+      shotgridUploadMultipartThreshold: { value: LIBRARY_DEFAULTS.upload.multipartThreshold, exportable: false },
     },
   });
 };

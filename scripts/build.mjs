@@ -6,7 +6,7 @@
 // Without --strict type errors are printed but the emit is kept, so one half-written module does
 // not block work elsewhere.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync, mkdirSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, mkdirSync, chmodSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -30,6 +30,7 @@ if (res.status !== 0) {
 for (const top of ['nodes', 'emulator', 'lib']) {
   copyAssets(join(root, top), join(out, top));
 }
+fillHelp(join(out, 'nodes', 'locales'));
 const cli = join(out, 'emulator', 'cli.js');
 if (existsSync(cli)) chmodSync(cli, 0o755);
 
@@ -44,6 +45,34 @@ function copyAssets(src, dest) {
       mkdirSync(dirname(d), { recursive: true });
       cpSync(s, d);
     }
+  }
+}
+/**
+ * Help pages show the library's defaults through `{{name}}` placeholders (nodes/shared/help-defaults.ts):
+ * filled in here from the compiled library, so a default is never copied by hand.
+ */
+function fillHelp(dir) {
+  const helpers = join(out, 'nodes', 'shared', 'help-defaults.js');
+  if (!existsSync(dir) || !existsSync(helpers)) return;
+  const { fillHelpDefaults } = require(helpers);
+  const unknown = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.html')) {
+        const before = readFileSync(p, 'utf8');
+        const found = [];
+        const after = fillHelpDefaults(before, found);
+        for (const n of found) unknown.push(`${relative(root, p)}: {{${n}}}`);
+        if (after !== before) writeFileSync(p, after);
+      }
+    }
+  };
+  walk(dir);
+  if (unknown.length) {
+    console.error(`build: unknown help placeholders:\n  ${unknown.join('\n  ')}`);
+    process.exit(1);
   }
 }
 if (process.env.SG_BUILD_VERBOSE) console.log(`build: ${relative(root, out) || '.'} ready`);
