@@ -40,6 +40,7 @@ const uploadModule = function (RED: NodeAPI): void {
     const filename = typedProperty(def, 'filename', 'msg');
     const displayName = typedProperty(def, 'displayName');
     const tags = typedProperty(def, 'tags', 'json');
+    const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     const transfer = {
       concurrency: numberSetting(RED, 'shotgridUploadConcurrency', 0),
@@ -62,6 +63,7 @@ const uploadModule = function (RED: NodeAPI): void {
         const options: UploadOptions = {
           signal,
           onProgress: (p) => status.progress(p),
+          ...(skipIfSame ? { skipIfSame } : {}),
           ...(name !== undefined && name !== '' ? { displayName: asString(name, 'display name') } : {}),
           ...(tagList ? { tags: tagList } : {}),
           ...(transfer.concurrency > 0 ? { concurrency: transfer.concurrency } : {}),
@@ -72,7 +74,7 @@ const uploadModule = function (RED: NodeAPI): void {
         // The read-back field value holds a signed download URL (a temporary credential): left out.
         msg.payload = { ...result, value: withoutSignedUrls(result.value) };
         send(msg);
-        return { text: RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) }) };
+        return { text: result.skipped ? RED._('shotgrid-upload.status.skipped') : RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) }) };
       },
     });
   }

@@ -42,6 +42,15 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Progress callback. */
   onProgress?: (progress: TransferProgress) => void;
+  /**
+   * Skip the upload when the target already holds this file: an uploaded Attachment with the
+   * same name whose stored object has the same size and S3 ETag (the file's MD5, or the
+   * multipart MD5-of-parts, computed locally). Nothing is sent then and the result has
+   * `skipped: true` with the existing Attachment. Uploads of the same file to the same target
+   * through one client run one after the other, so a duplicate waits and then skips. Not for
+   * thumbnail fields (`image`, `filmstrip_image`), which are always uploaded. Default false.
+   */
+  skipIfSame?: boolean;
 }
 
 /** What an upload created. */
@@ -60,6 +69,8 @@ export interface UploadResult {
   attempts: number;
   /** Whether multipart was used. */
   multipart: boolean;
+  /** True when `skipIfSame` found the file already there: nothing was sent (`bytes` 0). */
+  skipped: boolean;
 }
 
 /** A download source: a file field of a record, an attachment / url-field value, or a URL. */

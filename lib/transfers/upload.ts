@@ -22,6 +22,7 @@ import { ProgressReporter } from './progress.js';
 import { putToStorage, type StoragePutResult } from './storage-put.js';
 import { putWithRetries } from './storage-retry.js';
 import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
+import { findSameFile, oneAfterAnother, sameUploadKey, skippedResult } from './skip-same.js';
 import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
 
 function configError(message: string): ShotGridError {
@@ -109,8 +110,25 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
   return { session, info: session.storage === 'sg' ? mergeSgReply(session.info, put) : { ...session.info } };
 }
 
-/** Uploads a file from disk to a record's field or as a record-level Attachment. */
+/**
+ * Uploads a file from disk to a record's field or as a record-level Attachment; with
+ * `skipIfSame`, not when the target already holds this file (see skip-same.ts).
+ */
 export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions = {}): Promise<UploadResult> {
+  if (options.skipIfSame !== undefined && typeof options.skipIfSame !== 'boolean') throw configError('skipIfSame must be true or false');
+  if (!options.skipIfSame) return transferFile(api, targetIn, path, options);
+  const target = checkTarget(targetIn);
+  const local = await checkUploadFile(path);
+  const fileName = uploadFileName(options.fileName, local.name);
+  const plan = planUpload(local.size, options);
+  return oneAfterAnother(api, sameUploadKey(target, local, fileName), options.signal, async () => {
+    const same = await findSameFile(api, target, local, fileName, plan, options.signal);
+    return same ? skippedResult(targetIn, same) : transferFile(api, targetIn, path, options);
+  });
+}
+
+/** Sends the file (the upload proper). */
+async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions): Promise<UploadResult> {
   const target = checkTarget(targetIn);
   const local = await checkUploadFile(path);
   const fileName = uploadFileName(options.fileName, local.name);
@@ -156,5 +174,6 @@ export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: s
     parts: plan.partCount,
     attempts: run.attempts,
     multipart: plan.multipart,
+    skipped: false,
   };
 }

@@ -1,0 +1,226 @@
+/**
+ * "Skip when the field already holds this file" (`skipIfSame`): an upload repeated by a farm
+ * retry sends no bytes. The file counts as already there when the target holds an uploaded
+ * Attachment with the same name whose stored object has the same size and the same S3 ETag:
+ *
+ * - size: from the storage (a one-byte `Range` GET of the Attachment's URL), since
+ *   `Attachment.file_size` stays null on modern sites;
+ * - checksum: the ETag the storage recorded when the bytes arrived — the MD5 of the bytes for a
+ *   single PUT, the MD5 of the parts' MD5s plus `-N` for a multipart upload — against the same
+ *   value computed from the local file (one read of the file, no bytes sent). Part sizes that
+ *   cut the file into N parts are tried (ours and common ones); an ETag none of them reproduces
+ *   is a different file. A storage that sends no ETag leaves name and size to decide.
+ *
+ * Thumbnail fields (`image`, `filmstrip_image`) are never skipped: the site keeps a transcoded
+ * picture, not the file. Whatever cannot be read or compared means "upload": skipping is only
+ * ever done on proof.
+ *
+ * Uploads with `skipIfSame` of the same file to the same target through one client run one
+ * after the other, so a duplicate delivered at the same moment waits and then skips.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { ApiCaller } from '../api-caller.js';
+import { findRecords } from '../entities/find.js';
+import { dataOf, entityPath, flattenRecord } from '../entities/records.js';
+import { abortError } from '../http/abort.js';
+import { THUMBNAIL_FIELDS } from './completion.js';
+import { resolveSource, type ResolvedSource } from './download-source.js';
+import { parseContentRange } from './download-fetch.js';
+import type { UploadSourceFile } from './local-file.js';
+import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type UploadPlan } from './part-plan.js';
+import type { DownloadSource, UploadResult, UploadTarget } from './types.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What the target already holds, when it is the same file. */
+export interface SameFile {
+  value: unknown;
+  attachment: { type: 'Attachment'; id: number };
+}
+
+/** Size and ETag of a stored object. */
+interface StoredObjectInfo {
+  size?: number;
+  etag?: string;
+}
+
+const MAX_REDIRECTS = 5;
+
+/** A one-byte ranged GET: the object's size (`Content-Range`) and ETag, without its body. */
+async function probeObject(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
+  let resolved = source;
+  for (let refreshed = false; ; refreshed = true) {
+    let url = new URL(resolved.url);
+    for (let redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
+      const res = await api.dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers: { 'user-agent': api.userAgent, 'accept-encoding': 'identity', range: 'bytes=0-0' },
+        signal,
+        headersTimeout: api.timeouts.headers,
+        bodyTimeout: api.timeouts.body,
+      });
+      const header = (name: string): string | undefined => {
+        const v = res.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      // At most a little of the body is read: a storage that ignores Range would send the whole file.
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      const location = header('location');
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        url = new URL(location, url);
+        continue;
+      }
+      if (res.statusCode === 403 && !refreshed && resolved.refresh) break;
+      if (res.statusCode === 206) return { size: parseContentRange(header('content-range'))?.total, etag: header('etag') };
+      if (res.statusCode === 200) {
+        const length = header('content-length');
+        return { size: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined, etag: header('etag') };
+      }
+      return undefined;
+    }
+    if (refreshed || !resolved.refresh) return undefined;
+    resolved = await resolved.refresh();
+  }
+}
+
+/** Part sizes that cut `size` bytes into exactly `parts` parts: ours first, then common ones. */
+function candidatePartSizes(size: number, parts: number, plan: UploadPlan): number[] {
+  const MiB = 1024 * 1024;
+  const common = [plan.partSize, DEFAULT_PART_SIZE, ...[5, 8, 10, 15, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512].map((m) => m * MiB)];
+  const fits = (p: number): boolean => p >= MIN_PART_SIZE && Math.ceil(size / p) === parts;
+  return [...new Set(common)].filter(fits).slice(0, 8);
+}
+
+/** The S3 ETag the file would have: single-PUT MD5, or multipart MD5-of-MD5s for each part size. */
+async function localEtags(path: string, partSizes: number[], signal?: AbortSignal): Promise<{ whole: string; multipart: string[] }> {
+  const whole = createHash('md5');
+  const runs = partSizes.map((partSize) => ({ partSize, filled: 0, part: createHash('md5') as Hash, digests: [] as Buffer[] }));
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) {
+    const buf = chunk as Buffer;
+    whole.update(buf);
+    for (const run of runs) {
+      let offset = 0;
+      while (offset < buf.length) {
+        const take = Math.min(buf.length - offset, run.partSize - run.filled);
+        run.part.update(buf.subarray(offset, offset + take));
+        run.filled += take;
+        offset += take;
+        if (run.filled === run.partSize) {
+          run.digests.push(run.part.digest());
+          run.part = createHash('md5');
+          run.filled = 0;
+        }
+      }
+    }
+  }
+  const multipart = runs.map((run) => {
+    if (run.filled > 0) run.digests.push(run.part.digest());
+    return `${createHash('md5').update(Buffer.concat(run.digests)).digest('hex')}-${run.digests.length}`;
+  });
+  return { whole: whole.digest('hex'), multipart };
+}
+
+/** Whether the stored object is the local file, by size and (when the storage gives one) ETag. */
+async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan: UploadPlan, signal?: AbortSignal): Promise<boolean> {
+  if (info.size !== local.size) return false;
+  if (info.etag === undefined) return true;
+  const etag = info.etag.trim().replace(/^W\//, '').replace(/"/g, '').toLowerCase();
+  const single = /^[0-9a-f]{32}$/.test(etag);
+  const multi = /^[0-9a-f]{32}-(\d+)$/.exec(etag);
+  const parts = multi ? Number(multi[1]) : 0;
+  if (!single && !(multi && parts >= 1 && parts <= MAX_PARTS)) return false;
+  const sizes = multi ? candidatePartSizes(local.size, parts, plan) : [];
+  if (multi && sizes.length === 0) return false;
+  const computed = await localEtags(local.path, sizes, signal);
+  return single ? computed.whole === etag : computed.multipart.includes(etag);
+}
+
+async function readField(api: ApiCaller, target: UploadTarget, field: string, signal?: AbortSignal): Promise<unknown> {
+  const res = await api.request({ method: 'GET', path: entityPath(target.type, target.id), query: { fields: field }, idempotent: true, signal });
+  return flattenRecord(dataOf(res.body), target.type)[field] ?? null;
+}
+
+/** The uploaded Attachments that could hold the file: the field's value, or the record's by name. */
+async function candidates(api: ApiCaller, target: UploadTarget, fileName: string, signal?: AbortSignal): Promise<Array<{ value: unknown; file: Record<string, unknown>; id: number }>> {
+  if (target.field) {
+    const value = await readField(api, target, target.field, signal);
+    if (!isObject(value) || typeof value.id !== 'number' || (value.type !== undefined && value.type !== 'Attachment')) return [];
+    return [{ value, file: value, id: value.id }];
+  }
+  const rows = await findRecords(api, 'Attachment', [
+    ['attachment_links', 'is', { type: target.type, id: target.id }],
+    ['original_fname', 'is', fileName],
+  ], { fields: ['this_file'], sort: 'id', signal });
+  return rows.filter((r) => isObject(r.this_file)).map((r) => ({ value: { type: 'Attachment', id: r.id }, file: r.this_file as Record<string, unknown>, id: r.id }));
+}
+
+/**
+ * What the target holds when it is already this file (same name, size and ETag), else
+ * `undefined`. Read failures other than an abort count as "not the same": the upload then runs.
+ */
+export async function findSameFile(api: ApiCaller, target: UploadTarget, local: UploadSourceFile, fileName: string, plan: UploadPlan, signal?: AbortSignal): Promise<SameFile | undefined> {
+  if (target.field && THUMBNAIL_FIELDS.has(target.field)) return undefined;
+  try {
+    for (const c of await candidates(api, target, fileName, signal)) {
+      if (c.file.name !== fileName || (c.file.link_type !== undefined && c.file.link_type !== 'upload') || typeof c.file.url !== 'string') continue;
+      const value: DownloadSource = { url: c.file.url, name: fileName, type: 'Attachment', id: c.id, link_type: 'upload' };
+      const source = await resolveSource(api, value, undefined, signal);
+      const info = await probeObject(api, source, signal);
+      if (info && (await sameContent(info, local, plan, signal))) return { value: c.value, attachment: { type: 'Attachment', id: c.id } };
+    }
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    void err;
+  }
+  return undefined;
+}
+
+/** The result of an upload skipped because the target already holds the file. */
+export function skippedResult(target: UploadTarget, same: SameFile): UploadResult {
+  return { target, value: same.value, attachment: same.attachment, bytes: 0, parts: 0, attempts: 0, multipart: false, skipped: true };
+}
+
+/** Per client: the tail of the queue of `skipIfSame` uploads, by target and file. */
+const queues = new WeakMap<ApiCaller, Map<string, Promise<unknown>>>();
+
+/** The queue key: the target, the file's identity and the name it is uploaded under. */
+export function sameUploadKey(target: UploadTarget, local: UploadSourceFile, fileName: string): string {
+  return JSON.stringify([target.type, target.id, target.field ?? '', local.path, local.size, local.mtimeMs, fileName]);
+}
+
+/**
+ * Runs `task` after every earlier task with the same key on this client has settled, so a
+ * duplicate upload starts its "already there?" check only once the first one is done. Waiting
+ * ends early when `signal` fires (`SG_ABORTED`).
+ */
+export async function oneAfterAnother<T>(api: ApiCaller, key: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+  let byKey = queues.get(api);
+  if (!byKey) queues.set(api, (byKey = new Map()));
+  const earlier = byKey.get(key) ?? Promise.resolve();
+  const waited = waitOrAbort(earlier, signal);
+  const mine = waited.then(task);
+  const tail = Promise.allSettled([earlier, mine]);
+  byKey.set(key, tail);
+  try {
+    return await mine;
+  } finally {
+    if (byKey.get(key) === tail) byKey.delete(key);
+  }
+}
+
+function waitOrAbort(earlier: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = earlier.then(() => undefined, () => undefined);
+  if (!signal) return settled;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void settled.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
