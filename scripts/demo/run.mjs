@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { prepareUserDir } from './userdir.mjs';
 import { startNodeRed } from './node-red.mjs';
+import { prepareSite } from './site-setup.mjs';
 
 /** Resolves `preferred` if it is free on 127.0.0.1, else the next free port above it (0 = any). */
 export async function freePort(preferred, tries = 20) {
@@ -77,13 +78,15 @@ export async function startDemo(o = {}) {
   try {
     const port = await freePort(o.port ?? 1880);
     const prepared = prepareUserDir({ root, out, userDir, port, emulator });
+    const deliverables = await prepareSite(emulator, prepared.filesDir);
     nodeRed = await startNodeRed({
       root,
       userDir,
       settingsFile: prepared.settingsFile,
       port,
       packageName: prepared.packageName,
-      env: { SHOTGRID_SITE: emulator.url },
+      // Example 1 reads a job's relative movie path under FARM_MEDIA_ROOT (a farm sends absolute ones).
+      env: { SHOTGRID_SITE: emulator.url, FARM_MEDIA_ROOT: prepared.filesDir },
       log,
     });
     await checkSiteCredentials(nodeRed.url, prepared.siteId).catch(async (err) => {
@@ -98,7 +101,7 @@ export async function startDemo(o = {}) {
       siteId: prepared.siteId,
       tabs: prepared.tabs,
       injects: prepared.injects,
-      fixtures: prepared.fixtures,
+      fixtures: [...prepared.fixtures, ...deliverables],
       /** Resolves when Node-RED exits (by itself or through close()). */
       nodeRedExited: nodeRed.exited,
       /** Stops Node-RED (SIGINT, then SIGKILL after 10 s) and the emulator; safe to call twice. */

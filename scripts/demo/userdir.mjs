@@ -17,7 +17,7 @@ export const DEMO_CREDENTIAL_SECRET = 'sgflow-demo-local-only';
 /**
  * Writes the user directory for a demo run.
  * @param {{root: string, out: string, userDir: string, port: number, emulator: {url: string, credentials: Record<string,string>}}} o
- * @returns {{settingsFile: string, siteId: string, tabs: Array<{id: string, label: string}>, injects: Array<{id: string, z: string, name: string}>, fixtures: string[], packageName: string}}
+ * @returns {{settingsFile: string, filesDir: string, siteId: string, tabs: Array<{id: string, label: string}>, injects: Array<{id: string, z: string, name: string}>, fixtures: string[], packageName: string}}
  */
 export function prepareUserDir({ root, out, userDir, port, emulator }) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -49,6 +49,7 @@ export function prepareUserDir({ root, out, userDir, port, emulator }) {
   writeFileSync(settingsFile, settingsSource({ port, filesDir }));
   return {
     settingsFile,
+    filesDir,
     siteId,
     tabs: flow.filter((n) => n.type === 'tab').map((n) => ({ id: n.id, label: n.label })),
     injects: flow.filter((n) => n.type === 'inject' && !n.d).map((n) => ({ id: n.id, z: n.z, name: n.name || n.id })),

@@ -1,12 +1,15 @@
 /**
  * The examples (examples/*.json): static rules (flow arrays, core and our node types only, every
  * node type covered, a Comment in each, the site at `${SHOTGRID_SITE}` without credentials,
- * wires to existing nodes) and each example run end to end on the emulator under the test
- * helper, with its Debug nodes swapped for helper nodes.
+ * wires, links and groups to existing nodes) and each example run end to end on the emulator
+ * under the test helper, with its Debug nodes swapped for helper nodes. Example 1 over real HTTP
+ * as a farm calls it: repeated and concurrent deliveries, bad jobs, an upload that keeps failing.
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
@@ -25,6 +28,8 @@ const examplesDir = join(root, 'examples');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
 const ourTypes = Object.keys(packageJson['node-red'].nodes);
 const SITE_TYPE = 'shotgrid-site';
+/** Editor structure, not node types: groups box nodes on a tab. */
+const STRUCTURE = new Set(['group']);
 
 function readExamples(): Array<{ file: string; nodes: FlowNode[] }> {
   return readdirSync(examplesDir)
@@ -69,7 +74,7 @@ describe('examples: static rules', () => {
     for (const { file, nodes } of examples) {
       for (const n of nodes) {
         used.add(n.type);
-        assert.ok(ourTypes.includes(n.type) || core.has(n.type), `${file}: ${n.id} has type ${n.type}, neither core nor ours`);
+        assert.ok(ourTypes.includes(n.type) || core.has(n.type) || STRUCTURE.has(n.type), `${file}: ${n.id} has type ${n.type}, neither core nor ours`);
       }
       assert.ok(nodes.some((n) => n.type === 'comment'), `${file} has no Comment node`);
     }
@@ -96,6 +101,11 @@ describe('examples: static rules', () => {
         assert.ok(!types.has(n.id), `${file}: id ${n.id} equals a node type (Node-RED mistakes such references for config links)`);
         for (const target of (n.wires ?? []).flat()) assert.ok(ids.has(target), `${file}: ${n.id} is wired to a missing ${target}`);
         for (const target of Array.isArray(n.scope) ? (n.scope as string[]) : []) assert.ok(ids.has(target), `${file}: ${n.id} catches a missing ${target}`);
+        for (const target of Array.isArray(n.links) ? (n.links as string[]) : []) assert.ok(ids.has(target), `${file}: ${n.id} links to a missing ${target}`);
+        if (n.type === 'group') {
+          for (const member of n.nodes as string[]) assert.equal(nodes.find((m) => m.id === member)?.g, n.id, `${file}: group ${n.id} lists ${member}, which is not in it`);
+        }
+        if (typeof n.g === 'string') assert.ok((nodes.find((m) => m.id === n.g)?.nodes as string[] | undefined)?.includes(n.id), `${file}: ${n.id} names group ${n.g}, which does not list it`);
       }
     }
   });
@@ -108,16 +118,17 @@ describe('examples: run on the emulator', () => {
   const examples = readExamples();
   const modules = [
     siteNode, findNode, writeNode, uploadNode, downloadNode, waitNode,
-    ...['common/20-inject.js', 'common/90-comment.js', 'function/15-change.js', 'function/10-switch.js', 'storage/10-file.js', 'network/21-httpin.js', 'network/10-mqtt.js', 'sequence/17-split.js'].map(coreNodeModule),
+    ...['common/20-inject.js', 'common/90-comment.js', 'common/60-link.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'storage/10-file.js', 'network/21-httpin.js', 'sequence/17-split.js'].map(coreNodeModule),
   ];
 
   /** The example on a tab, its Debug nodes replaced by helper nodes with the same ids. */
   function runnable(file: string): FlowNode[] {
     const { nodes } = examples.find((e) => e.file === file)!;
     const tab = { id: 'example-tab', type: 'tab', label: file };
-    return [tab, ...nodes.map((n) => {
+    return [tab, ...nodes.filter((n) => !STRUCTURE.has(n.type)).map((n) => {
+      const { g: _group, ...node } = n;
       if (n.type === 'debug') return { id: n.id, type: 'helper', z: tab.id };
-      return n.z === undefined ? n : { ...n, z: tab.id };
+      return node.z === undefined ? node : { ...node, z: tab.id };
     })];
   }
   const credentials = () => ({ 'sgflow-site': { scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey } });
@@ -127,17 +138,53 @@ describe('examples: run on the emulator', () => {
     process.env.SHOTGRID_SITE = emulator.url;
     sg = new ShotGridClient({ site: emulator.url, auth: { scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey } });
     workDir = mkdtempSync(join(tmpdir(), 'sg-node-examples-'));
-    helper.settings({ fileWorkingDirectory: workDir, shotgridThumbnailWaitInterval: 50 });
+    // Example 1 reads relative movie paths there; a LocalStorage root holds them (its PublishedFile path).
+    process.env.FARM_MEDIA_ROOT = workDir;
+    await sg.create('LocalStorage', { code: 'example files', linux_path: workDir, mac_path: workDir });
+    helper.settings({ fileWorkingDirectory: workDir, shotgridThumbnailWaitInterval: 50, shotgridSiteRetries: 1 });
   });
   after(async () => {
     delete process.env.SHOTGRID_SITE;
+    delete process.env.FARM_MEDIA_ROOT;
     await sg.close();
     await emulator.close();
     rmSync(workDir, { recursive: true, force: true });
   });
   afterEach(() => helper.unload());
 
-  test('01: the sample job creates a Version on the Shot, uploads the movie and reports the ready thumbnail; an unknown shot is a 404 reply', async () => {
+  /**
+   * Serves the loaded flow's HTTP-in routes on 127.0.0.1 (the helper's `request()` reaches only its
+   * admin app): Node-RED's node app, as the runtime would serve it.
+   */
+  let farm: Server | undefined;
+  const openFarmEndpoint = async (): Promise<void> => {
+    const app = (helper as unknown as { _registryUtil: { createNodeApi(o: object): { httpNode: RequestListener } } })._registryUtil.createNodeApi({}).httpNode;
+    farm = createServer(app);
+    await new Promise<void>((done) => farm!.listen(0, '127.0.0.1', () => done()));
+  };
+  afterEach(async () => {
+    if (!farm) return;
+    farm.closeAllConnections();
+    await new Promise((done) => farm!.close(done));
+    farm = undefined;
+  });
+  /** A farm job's POST, as the farm sends it (JSON unless `type` says otherwise), over HTTP. */
+  const postJob = async (job: unknown, type = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const { port } = farm!.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/farm/job-finished`, { method: 'POST', headers: { 'content-type': type }, body: typeof job === 'string' ? job : JSON.stringify(job) });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  /** A stand-in movie under the work folder (relative path, as the sample job sends it). */
+  const movie = (name: string, bytes = 300 * 1024): string => {
+    mkdirSync(join(workDir, 'media'), { recursive: true });
+    writeFileSync(join(workDir, 'media', name), Buffer.alloc(bytes, name));
+    return `media/${name}`;
+  };
+  /** Live Versions with this code, with their movie. */
+  const versionsCoded = (code: string) => sg.find('Version', [['code', 'is', code]], { fields: ['sg_uploaded_movie', 'entity'] });
+
+  test('01: the sample Inject creates a Version with its movie, a PublishedFile at its studio path, and reports the ready thumbnail', async () => {
     await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
     const result = nextInput(helper.getNode('ex1-debug'), 20_000);
     helper.getNode('ex1-inject').receive({});
@@ -147,17 +194,94 @@ describe('examples: run on the emulator', () => {
     assert.equal(isTransientImageUrl(payload.thumbnail), false);
     assert.match(payload.thumbnail, /^http/);
     assert.ok(existsSync(join(workDir, 'media', 'bbb_010_0010_comp_v101.mov')), 'the stand-in movie was not written under fileWorkingDirectory');
-    const version = await sg.findOne('Version', [['id', 'is', payload.version.id]], { fields: ['code', 'entity', 'frame_range', 'sg_uploaded_movie', 'image'] });
+    const version = await sg.findOne('Version', [['id', 'is', payload.version.id]], { fields: ['code', 'entity', 'frame_range', 'sg_uploaded_movie', 'image', 'sg_path_to_movie'] });
     assert.equal(version?.code, 'bbb_010_0010_comp_v101');
     assert.equal((version?.entity as { name?: string }).name, 'bbb_010_0010');
     assert.equal(version?.frame_range, '1001-1024');
     assert.equal((version?.sg_uploaded_movie as { name?: string }).name, 'bbb_010_0010_comp_v101.mov');
+    const file = `${workDir.split('\\').join('/')}/media/bbb_010_0010_comp_v101.mov`;
+    assert.equal(version?.sg_path_to_movie, file);
+    const [published, ...more] = await sg.find('PublishedFile', [['version', 'is', { type: 'Version', id: payload.version.id }]], { fields: ['code', 'path', 'entity'] });
+    assert.equal(more.length, 0, 'one PublishedFile per Version');
+    assert.equal(published?.code, 'bbb_010_0010_comp_v101.mov');
+    const path = published?.path as { link_type?: string; local_path_linux?: string; relative_path?: string };
+    assert.equal(path.link_type, 'local');
+    assert.equal(path.relative_path, 'media/bbb_010_0010_comp_v101.mov');
+    assert.equal(path.local_path_linux, file);
+  });
 
-    const rejected = nextInput(helper.getNode('ex1-debug'));
-    helper.getNode('ex1-keep-job').receive({ payload: { shot: 'no_such_shot', movie: 'media/x.mov', frames: '1-2' } });
-    const reply = await rejected;
-    assert.equal(reply.statusCode, 404);
-    assert.equal((reply.payload as { status: string }).status, 'rejected');
+  test('01 over HTTP: one job posted 3 times in a row and twice at once → one Version, one Attachment, the movie bytes sent once', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
+    await openFarmEndpoint();
+    const job = { shot: 'bbb_010_0020', movie: movie('bbb_010_0020_comp_v201.mov'), frames: '1001-1030' };
+    const size = statSync(join(workDir, job.movie)).size;
+    const before = emulator.counters.snapshot();
+    const answers = [await postJob(job), await postJob(job), await postJob(job), ...(await Promise.all([postJob(job), postJob(job)]))];
+    for (const a of answers) {
+      assert.equal(a.status, 200, JSON.stringify(a.body));
+      assert.equal(a.body.status, 'published');
+    }
+    const ids = new Set(answers.map((a) => (a.body.version as { id: number }).id));
+    assert.equal(ids.size, 1, `every delivery answers with the same Version: ${[...ids].join(', ')}`);
+    const live = await versionsCoded('bbb_010_0020_comp_v201');
+    assert.equal(live.length, 1, 'one live Version');
+    assert.equal((live[0]!.sg_uploaded_movie as { name?: string }).name, 'bbb_010_0020_comp_v201.mov');
+    const after = emulator.counters.snapshot();
+    assert.equal(after.attachmentsCreated - before.attachmentsCreated, 1, 'one Attachment (one upload completed)');
+    assert.equal(after.bytesStored - before.bytesStored, size, 'the movie bytes were sent once');
+    assert.equal(after.multipartOpen, 0);
+    const published = await sg.find('PublishedFile', [['version', 'is', { type: 'Version', id: live[0]!.id }]]);
+    assert.equal(published.length, 1, 'one PublishedFile');
+  });
+
+  test('01 over HTTP: a job without shot or movie, or whose movie is not there, is a 400 with the reason; nothing is created', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
+    await openFarmEndpoint();
+    const before = emulator.counters.snapshot();
+    const noShot = await postJob({ movie: movie('bbb_010_0030_comp_v001.mov'), frames: '1-2' });
+    assert.equal(noShot.status, 400);
+    assert.deepEqual(noShot.body, { status: 'rejected', error: 'missing shot' });
+    const noMovie = await postJob({ shot: 'bbb_010_0030' });
+    assert.equal(noMovie.status, 400);
+    assert.equal(noMovie.body.error, 'missing movie');
+    const absent = await postJob({ shot: 'bbb_010_0030', movie: 'media/bbb_010_0030_comp_v404.mov', frames: '1-2' });
+    assert.equal(absent.status, 400);
+    assert.equal(absent.body.error, 'movie not found: media/bbb_010_0030_comp_v404.mov');
+    const notJson = await postJob('shot=x', 'text/plain');
+    assert.equal(notJson.status, 400);
+    const unknownShot = await postJob({ shot: 'no_such_shot', movie: movie('no_such_shot_v001.mov') });
+    assert.equal(unknownShot.status, 404);
+    assert.equal(unknownShot.body.status, 'rejected');
+    const after = emulator.counters.snapshot();
+    assert.deepEqual(after.recordsCreated, before.recordsCreated, 'no record was created');
+    assert.equal(after.attachmentsCreated, before.attachmentsCreated);
+    assert.equal((await versionsCoded('bbb_010_0030_comp_v404')).length, 0);
+  });
+
+  test('01 over HTTP: an upload that keeps failing answers 503 (retry) and leaves no Version without its movie; the retry publishes', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
+    await openFarmEndpoint();
+    const job = { shot: 'bbb_010_0040', movie: movie('bbb_010_0040_comp_v301.mov'), frames: '1001-1010' };
+    const before = emulator.counters.snapshot();
+    emulator.faults.script({ route: 'storage_put', kind: 'http500', count: 1000 });
+    let failed: Awaited<ReturnType<typeof postJob>>;
+    try {
+      failed = await postJob(job);
+    } finally {
+      emulator.faults.clear();
+    }
+    assert.equal(failed.status, 503, JSON.stringify(failed.body));
+    assert.equal(failed.body.status, 'failed');
+    assert.equal(failed.body.retry, true);
+    assert.equal(emulator.counters.snapshot().recordsCreated.Version, (before.recordsCreated.Version ?? 0) + 1, 'the Version was created before the upload');
+    assert.equal((await versionsCoded('bbb_010_0040_comp_v301')).length, 0, 'the movie-less Version was retired');
+    assert.equal(emulator.counters.snapshot().multipartOpen, 0);
+
+    const retried = await postJob(job);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    const live = await versionsCoded('bbb_010_0040_comp_v301');
+    assert.equal(live.length, 1);
+    assert.notEqual(live[0]!.sg_uploaded_movie, null);
   });
 
   test('02: approved Versions get their deliverables uploaded; a missing file is reported, and the Join completes', async () => {
@@ -171,12 +295,21 @@ describe('examples: run on the emulator', () => {
     await helper.load(modules, runnable('02 Nightly batch publish.json'), credentials());
     const report = nextInput(helper.getNode('ex2-debug'), 20_000);
     helper.getNode('ex2-nightly').receive({});
-    const { payload } = (await report) as Msg & { payload: { uploaded: number; failed: number; details: Array<{ version: number; ok: boolean; code?: string }> } };
+    const { payload } = (await report) as Msg & { payload: { summary: string; uploaded: number; failed: number; details: Array<{ version: number; ok: boolean; code?: string }> } };
     assert.equal(payload.uploaded, present.length);
+    assert.equal(payload.summary, `${present.length} uploaded, 1 failed`);
     assert.equal(payload.failed, 1);
     assert.deepEqual(payload.details.filter((d) => !d.ok).map((d) => [d.version, d.code]), [[missing!.id, 'SG_FILE']]);
     const after = await sg.find('Version', [['id', 'in', present.map((v) => v.id)]], { fields: ['sg_uploaded_movie'] });
     assert.ok(after.every((v) => v.sg_uploaded_movie !== null), 'a deliverable did not reach its Version');
+  });
+
+  test('02: a night with nothing to publish still reports it', async () => {
+    await helper.load(modules, runnable('02 Nightly batch publish.json'), credentials());
+    const report = nextInput(helper.getNode('ex2-debug'), 20_000);
+    helper.getNode('ex2-find').receive({ payload: { status: 'pndng', limit: 20 } });
+    const { payload } = (await report) as Msg & { payload: { summary: string; uploaded: number; failed: number; details: unknown[] } };
+    assert.deepEqual(payload, { summary: 'nothing to publish', uploaded: 0, failed: 0, details: [] });
   });
 
   test('03: the newest .mov Attachments are downloaded into deliverables/downloaded/ and listed', async () => {
