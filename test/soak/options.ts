@@ -3,6 +3,10 @@
  * Sizes accept `1KiB`, `5MiB`, `200MiB`, `1GiB` or plain bytes.
  */
 
+/** The soak's legs. */
+export type SoakRunName = 'library' | 'node-red' | 'farm';
+const RUN_NAMES: readonly SoakRunName[] = ['library', 'node-red', 'farm'];
+
 /** Everything a soak run is shaped by. */
 export interface SoakOptions {
   /** Files uploaded per run. */
@@ -21,8 +25,8 @@ export interface SoakOptions {
   stallMs: number;
   /** Whether faults stay on while the results are read and downloaded back. */
   verifyUnderFaults: boolean;
-  /** Which runs: the library, the Node-RED upload node, or both. */
-  runs: Array<'library' | 'node-red'>;
+  /** Which runs: the library, the Node-RED upload node, farm jobs through example 1 (issue 12). */
+  runs: SoakRunName[];
   /** Fast client retries (tests); the soak itself uses the library's defaults. */
   fastRetries: boolean;
 }
@@ -42,7 +46,7 @@ export const DEFAULT_SOAK: Readonly<SoakOptions> = Object.freeze({
   partSize: 5 * MiB,
   stallMs: 3000,
   verifyUnderFaults: true,
-  runs: ['library', 'node-red'] as SoakOptions['runs'],
+  runs: [...RUN_NAMES],
   fastRetries: false,
 });
 
@@ -81,7 +85,7 @@ const PARSERS: Record<string, Parser> = {
   'verify-faults': (v, o) => void (o.verifyUnderFaults = parseBool(v)),
   runs: (v, o) => {
     const runs = v.split(',').map((r) => r.trim()).filter(Boolean);
-    if (runs.length === 0 || runs.some((r) => r !== 'library' && r !== 'node-red')) throw new Error('runs must be library, node-red or both (comma-separated)');
+    if (runs.length === 0 || runs.some((r) => !(RUN_NAMES as readonly string[]).includes(r))) throw new Error(`runs must be some of ${RUN_NAMES.join(', ')} (comma-separated)`);
     o.runs = runs as SoakOptions['runs'];
   },
 };

@@ -1,0 +1,297 @@
+/**
+ * The farm leg (issue 12): farm jobs through example 1's flow in a whole Node-RED (child process)
+ * over HTTP, as a farm manager delivers them: each job 1–3 times (a second delivery at the same
+ * moment as the first, or after its answer), every delivery retried on a 5xx or a dropped
+ * connection until it is answered, 10 % faults on every route of the site, and Node-RED killed
+ * (SIGKILL) and restarted `kills` times while movies are uploading. Then every job is checked
+ * through the API: one live Version per job holding its movie byte-exact, no Version without its
+ * movie, no duplicate Version or Attachment, no multipart upload left open; and for each kill, the
+ * bytes sent after the restart for the jobs it interrupted.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEmulator } from '../../emulator/index.js';
+import { ShotGridClient } from '../../lib/index.js';
+import { farmNodeRed, type FarmNodeRed } from '../nodes/farm-node-red.js';
+import type { SoakOptions } from './options.js';
+import { describeError } from './outcome.js';
+import { planFiles, writeSoakFile, type SoakFile } from './plan.js';
+import { eachLimited } from './pool.js';
+import { soakFaultRates } from './site.js';
+
+/** What a kill cost: the jobs it interrupted and the bytes sent for them after the restart. */
+export interface KillReport {
+  interruptedJobs: number;
+  /** Their movies' size in all. */
+  movieBytes: number;
+  /** Bytes the storage received after the restart until those jobs were answered (0 when only skips remained). */
+  bytesSentAfterRestart: number;
+}
+
+/** A job that fell short, and where. */
+export interface FarmFailure {
+  job: string;
+  stage: 'deliver' | 'verify';
+  error: string;
+}
+
+/** The farm leg's JSON line. */
+export interface FarmResult {
+  jobs: number;
+  deliveries: number;
+  published: number;
+  versions: number;
+  byteExact: number;
+  movieLessVersions: number;
+  duplicateVersions: number;
+  duplicateAttachments: number;
+  orphanMultipart: number;
+  kills: KillReport[];
+  failed: FarmFailure[];
+}
+
+/** Whether a farm result is a full pass. */
+export function isFarmClean(r: FarmResult, expectedKills: number): boolean {
+  return r.published === r.jobs && r.versions === r.jobs && r.byteExact === r.jobs && r.movieLessVersions === 0 && r.duplicateVersions === 0
+    && r.duplicateAttachments === 0 && r.orphanMultipart === 0 && r.kills.length === expectedKills && r.failed.length === 0;
+}
+
+/** One farm job. */
+interface Job {
+  file: SoakFile;
+  shot: string;
+  /** The movie's name (its Version's code plus `.mov`). */
+  movie: string;
+  code: string;
+  deliveries: number;
+  /** Whether the second delivery goes out at the same moment as the first. */
+  together: boolean;
+}
+
+/** Seeded PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Longest a delivery is retried before the farm gives up on it. */
+const DELIVERY_DEADLINE_MS = 20 * 60_000;
+
+/**
+ * Delivers a job once, as a farm does: retried (backoff 0.2–3 s) on a 5xx or a dropped
+ * connection until answered; resolves with the final status or throws past the deadline.
+ */
+async function deliver(farm: FarmNodeRed, job: Job, counted: () => void): Promise<number> {
+  const body = JSON.stringify({ shot: job.shot, movie: `media/${job.movie}`, frames: '1001-1024' });
+  const deadline = Date.now() + DELIVERY_DEADLINE_MS;
+  for (let attempt = 0; ; attempt++) {
+    counted();
+    let status: number | string;
+    try {
+      const res = await fetch(farm.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const text = await res.text();
+      if (res.status < 500) {
+        if (res.status >= 300) throw new Error(`answered ${res.status}: ${text.slice(0, 300)}`);
+        return res.status;
+      }
+      status = `${res.status} ${text.slice(0, 200)}`;
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('answered')) throw err;
+      status = describeError(err);
+    }
+    if (Date.now() > deadline) throw new Error(`still failing after ${DELIVERY_DEADLINE_MS / 60_000} min: ${status}`);
+    await sleep(Math.min(3000, 200 * 2 ** Math.min(attempt, 4)));
+  }
+}
+
+/** Runs the farm leg against its own site and Node-RED; `dir` holds everything while in use. */
+export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promise<{ result: FarmResult; stats: string; faultsInjected: Record<string, number> }> {
+  const dataDir = join(dir, 'farm-site');
+  const studio = join(dir, 'farm-studio');
+  mkdirSync(join(studio, 'media'), { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  const emu = await startEmulator({ seed: o.seed, transcodeDelay: 100, dataDir });
+  const sg = new ShotGridClient({
+    site: emu.url,
+    auth: { scriptName: emu.credentials.scriptName, scriptKey: emu.credentials.scriptKey },
+    logger: { warn: () => undefined },
+  });
+  let farm: FarmNodeRed | undefined;
+  try {
+    await sg.create('LocalStorage', { code: 'farm studio', linux_path: studio, mac_path: studio });
+    const shots = (await sg.find('Shot', [['project', 'is', { type: 'Project', id: 1 }]], { fields: ['code'], sort: 'id' })).map((s) => String(s.code));
+    const random = prng(o.seed ^ 0xfa53);
+    const jobs: Job[] = planFiles(o).map((file) => {
+      const shot = shots[file.index % shots.length]!;
+      const code = `${shot}_farm_s${o.seed}_${String(file.index).padStart(4, '0')}`;
+      const deliveries = 1 + Math.floor(random() * 3);
+      return { file: { ...file, name: `${code}.mov` }, shot, movie: `${code}.mov`, code, deliveries, together: deliveries > 1 && random() < 0.5 };
+    });
+
+    farm = await farmNodeRed({
+      root: process.env.SG_ROOT ?? join(__dirname, '..', '..', '..'),
+      site: emu,
+      userDir: join(dir, 'farm-node-red'),
+      mediaDir: studio,
+      settings: {
+        shotgridUploadPartSize: o.partSize,
+        shotgridUploadMultipartThreshold: o.multipartThreshold,
+        ...(o.fastRetries ? { shotgridSiteRetries: 6 } : {}),
+      },
+    });
+    await farm.start();
+    emu.faults.setRates(o.faultRate > 0 ? soakFaultRates(o) : null);
+
+    const failed: FarmFailure[] = [];
+    const sha = new Map<number, string>();
+    let deliveries = 0;
+    let published = 0;
+    let completed = 0;
+    let running = 0;
+    const reports: KillReport[] = [];
+    // Kill points: after a third and two thirds of the jobs (for two kills).
+    const killAt = Array.from({ length: kills }, (_, k) => Math.floor(((k + 1) * jobs.length) / (kills + 1)));
+    let gate: Promise<void> = Promise.resolve();
+    const inFlight = new Set<Job>();
+
+    const runJob = async (job: Job): Promise<void> => {
+      const path = join(studio, 'media', job.movie);
+      try {
+        const written = await writeSoakFile(join(studio, 'media'), o.seed, job.file);
+        sha.set(job.file.index, written.sha256);
+        const count = (): void => void deliveries++;
+        const first = deliver(farm!, job, count);
+        const second = job.deliveries > 1 ? (job.together ? deliver(farm!, job, count) : first.then(() => deliver(farm!, job, count))) : undefined;
+        await Promise.all([first, second]);
+        if (job.deliveries > 2) await deliver(farm!, job, count);
+        published++;
+      } catch (err) {
+        failed.push({ job: job.code, stage: 'deliver', error: describeError(err) });
+      } finally {
+        await rm(path, { force: true });
+      }
+    };
+
+    const killAndRestart = async (): Promise<void> => {
+      // Kill while a movie is being uploaded in parts (when one is, within a minute).
+      const until = Date.now() + 60_000;
+      while (emu.counters.snapshot().multipartOpen === 0 && Date.now() < until && running > 0) await sleep(20);
+      const interrupted = [...inFlight];
+      await farm!.kill();
+      await farm!.start();
+      const before = emu.counters.snapshot().bytesStored;
+      while (running > 0) await sleep(50);
+      reports.push({
+        interruptedJobs: interrupted.length,
+        movieBytes: interrupted.reduce((n, j) => n + j.file.size, 0),
+        bytesSentAfterRestart: emu.counters.snapshot().bytesStored - before,
+      });
+    };
+
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        await gate;
+        if (next >= jobs.length) return;
+        const job = jobs[next++]!;
+        running++;
+        inFlight.add(job);
+        try {
+          await runJob(job);
+        } finally {
+          inFlight.delete(job);
+          running--;
+          completed++;
+        }
+        if (killAt.length && completed >= killAt[0]!) {
+          killAt.shift();
+          // New jobs wait at the gate; only the jobs the kill interrupts run until they are answered.
+          let open!: () => void;
+          gate = new Promise((r) => (open = r));
+          void killAndRestart().then(open, (err: unknown) => {
+            failed.push({ job: '(kill)', stage: 'deliver', error: describeError(err) });
+            open();
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, jobs.length) }, worker));
+    await gate;
+    emu.faults.setRates(o.verifyUnderFaults && o.faultRate > 0 ? soakFaultRates(o) : null);
+
+    // Verify every job through the API.
+    let versions = 0;
+    let byteExact = 0;
+    let duplicateVersions = 0;
+    let duplicateAttachments = 0;
+    let movieLess = 0;
+    await eachLimited(jobs, o.concurrency, async (job) => {
+      const dest = join(dir, `farm-verify-${job.movie}`);
+      try {
+        const live = await sg.find('Version', [['code', 'is', job.code]], { fields: ['sg_uploaded_movie'] });
+        if (live.length > 1) duplicateVersions += live.length - 1;
+        movieLess += live.filter((v) => v.sg_uploaded_movie === null || v.sg_uploaded_movie === undefined).length;
+        const attachments = await sg.find('Attachment', [['original_fname', 'is', job.movie]]);
+        if (attachments.length > 1) duplicateAttachments += attachments.length - 1;
+        const version = live.find((v) => (v.sg_uploaded_movie as { name?: string } | null)?.name === job.movie);
+        if (!version) throw new Error(live.length ? 'its Version does not hold the movie' : 'no live Version');
+        versions++;
+        await sg.download({ type: 'Version', id: version.id, field: 'sg_uploaded_movie' }, dest, { overwrite: true });
+        const [got, want] = [await sha256Of(dest), sha.get(job.file.index)];
+        if (got !== want) throw new Error(`downloaded bytes differ (sha256 ${got.slice(0, 12)}…, want ${String(want).slice(0, 12)}…)`);
+        byteExact++;
+      } catch (err) {
+        failed.push({ job: job.code, stage: 'verify', error: describeError(err) });
+      } finally {
+        await rm(dest, { force: true });
+      }
+    });
+    emu.faults.setRates(null);
+    const c = emu.counters.snapshot();
+    // The site's count catches an Attachment a look-up by name misses (e.g. on a retired Version).
+    duplicateAttachments = Math.max(duplicateAttachments, c.attachmentsCreated - jobs.length);
+    const requests = Object.values(c.requests).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+    const faults = Object.values(c.faultsInjected).reduce((a, b) => a + b, 0);
+    const movieBytes = jobs.reduce((n, j) => n + j.file.size, 0);
+    const stats = `${jobs.filter((j) => j.file.multipart).length} multipart; ${deliveries} HTTP deliveries for ${jobs.reduce((n, j) => n + j.deliveries, 0)} planned; `
+      + `${requests} site requests, ${faults} faults = ${requests ? ((100 * faults) / requests).toFixed(1) : 0} % (${JSON.stringify(c.faultsInjected)}); `
+      + `${c.bytesStored} bytes stored for ${movieBytes} bytes of movies; ${c.attachmentsCreated} attachments created`;
+    return {
+      result: {
+        jobs: jobs.length,
+        deliveries,
+        published,
+        versions,
+        byteExact,
+        movieLessVersions: movieLess,
+        duplicateVersions,
+        duplicateAttachments,
+        orphanMultipart: c.multipartOpen,
+        kills: reports,
+        failed,
+      },
+      stats,
+      faultsInjected: c.faultsInjected,
+    };
+  } finally {
+    emu.faults.setRates(null);
+    await farm?.stop();
+    await sg.close();
+    await emu.close();
+  }
+}
