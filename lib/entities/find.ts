@@ -7,6 +7,7 @@ import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { toRestFilter, type Filters } from './filters.js';
 import { checkFieldName, dataOf, entityPath, flattenRecords } from './records.js';
+import { countRecords } from './summarize.js';
 import type { FindOptions, ReadOptions, ShotGridRecord, SortSpec } from './types.js';
 
 /** Content type of hash-form filters. */
@@ -116,39 +117,101 @@ function linkedController(outer?: AbortSignal): AbortController {
 }
 
 /**
- * Yields the matching records a page at a time (cut to `limit`); while the caller handles one
- * page the next is already being fetched. At most two pages are held, so memory stays bounded.
+ * Pages requested ahead of the one the caller holds when every page is read. Each is a round
+ * trip, so on a distant site a few in flight hide the latency (bench P12); the client's
+ * `maxConnections` limiter still caps what is on the wire, and memory stays at this many pages.
+ */
+export const READ_AHEAD_PAGES = 4;
+
+/** One page request in flight. */
+interface PageFetch {
+  number: number;
+  records: Promise<ShotGridRecord[]>;
+  controller: AbortController;
+}
+
+/**
+ * Yields the matching records a page at a time (cut to `limit`), in the order of a sequential
+ * read. After a full first page, the record count is asked for alongside the next pages, and up
+ * to {@link READ_AHEAD_PAGES} pages are in flight while the caller handles the current one; the
+ * count says where the result ends, so no empty page is needed to prove it.
+ *
+ * Consistency (the site's pages are offsets in a sorted list): with the default order (id
+ * ascending) a record created during the read sorts after every existing one and shifts no page,
+ * so every record that matched when the read began and still matches is returned exactly once,
+ * in id order; records created meanwhile may or may not be included. A record deleted (or, with
+ * another sort, re-sorted) during the read shifts later offsets: as with sequential pages, a
+ * record can then be missed or returned twice. A short page ends the read, as it would
+ * sequentially.
  */
 async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions): AsyncGenerator<ShotGridRecord[], void, undefined> {
   const plan = planSearch(type, filters, options);
   const controller = linkedController(options.signal);
-  let number = plan.firstPage;
-  let pending: Promise<ShotGridRecord[]> | undefined = fetchPage(api, plan, number, controller.signal);
+  const inFlight: PageFetch[] = [];
+  let next = plan.firstPage;
+  // Last page to read: the one holding `limit`, then also the count's last page once known.
+  let lastPage = plan.singlePage ? plan.firstPage : plan.firstPage - 1 + Math.ceil(plan.limit / plan.pageSize);
+  let counting = false;
+  const launch = (): void => {
+    const own = linkedController(controller.signal);
+    const records = fetchPage(api, plan, next, own.signal);
+    // If the caller stops early, a prefetch's failure must not surface as unhandled.
+    records.catch(() => undefined);
+    inFlight.push({ number: next++, records, controller: own });
+  };
+  const fill = (): void => {
+    while (inFlight.length < READ_AHEAD_PAGES && next <= lastPage) launch();
+  };
+  const endAt = (page: number): void => {
+    lastPage = Math.min(lastPage, page);
+    // Pages past the end are cancelled, not awaited.
+    for (const f of inFlight) if (f.number > lastPage) f.controller.abort();
+  };
   let yielded = 0;
   try {
-    while (pending) {
-      const records: ShotGridRecord[] = await pending;
-      pending = undefined;
-      const more = !plan.singlePage && records.length === plan.pageSize && yielded + records.length < plan.limit;
-      if (more) {
-        pending = fetchPage(api, plan, ++number, controller.signal);
-        // If the caller stops early, the prefetch's failure must not surface as unhandled.
-        pending.catch(() => undefined);
+    launch();
+    while (inFlight.length > 0) {
+      const current = inFlight[0]!;
+      if (current.number > lastPage) return;
+      let records: ShotGridRecord[];
+      try {
+        records = await current.records;
+      } catch (err) {
+        // Cancelled because the count ended the result before this page: not an error.
+        if (current.number > lastPage && !controller.signal.aborted) return;
+        throw err;
+      }
+      inFlight.shift();
+      const full = records.length === plan.pageSize;
+      if (!full) endAt(current.number);
+      fill();
+      if (full && !counting && current.number === plan.firstPage && next <= lastPage && !options.retired) {
+        // Only when more pages are left than are already in flight (a small find stays one
+        // request). `retired` reads are not counted by `_summarize`: they page on to a short page.
+        counting = true;
+        countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
+          (count) => {
+            endAt(Math.max(current.number, Math.ceil(count / plan.pageSize)));
+            fill();
+          },
+          () => undefined, // without a count the read goes on until a short page
+        );
       }
       const page = yielded + records.length > plan.limit ? records.slice(0, plan.limit - yielded) : records;
       yielded += page.length;
       if (page.length > 0) yield page;
-      if (yielded >= plan.limit) return;
+      if (yielded >= plan.limit || current.number >= lastPage) return;
     }
   } finally {
-    // Cancels a prefetch nobody will read.
-    if (pending) controller.abort();
+    // Cancels every prefetch nobody will read, and a count still on its way.
+    controller.abort();
   }
 }
 
 /**
- * Yields matching records page by page; while the caller handles one page the next is already
- * being fetched. At most two pages are held, so memory stays bounded for any result size.
+ * Yields matching records page by page, in order; while the caller handles one page the next
+ * ones are being fetched. At most {@link READ_AHEAD_PAGES} + 1 pages are held, so memory stays
+ * bounded for any result size.
  */
 export async function* iterateRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<ShotGridRecord, void, undefined> {
   for await (const page of iteratePages(api, type, filters, options)) yield* page;

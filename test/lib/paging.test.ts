@@ -1,7 +1,13 @@
-/** Large results: find of 50,000 records, and iterate's prefetch with bounded look-ahead. */
+/**
+ * Large results: find of 50,000 records, pages read a few at a time in sequential order, iterate's
+ * bounded look-ahead, the connection budget, and records created during a read.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { READ_AHEAD_PAGES } from '../../lib/entities/find.js';
 import { ShotGridClient } from '../../lib/index.js';
 
 const TOTAL = 50_000;
@@ -20,9 +26,39 @@ after(async () => {
   await emu?.close();
 });
 
+/**
+ * Runs `fn` while watching the site: the most `_search`/`_summarize` requests it was handling at
+ * once (seen from the server side, so the client's own bookkeeping cannot fake it).
+ */
+async function peakInFlight<T>(fn: () => Promise<T>): Promise<{ value: T; peak: number }> {
+  let now = 0;
+  let peak = 0;
+  const onStart = (message: unknown): void => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    if (!/\/_(search|summarize)$/.test((request.url ?? '').split('?')[0]!)) return;
+    peak = Math.max(peak, ++now);
+    response.once('close', () => now--);
+  };
+  diagnostics.subscribe('http.server.request.start', onStart);
+  try {
+    return { value: await fn(), peak };
+  } finally {
+    diagnostics.unsubscribe('http.server.request.start', onStart);
+  }
+}
+
 /** Search requests answered so far. */
 function apiRequests(): number {
   return Object.values(emu.counters.snapshot().requests.api ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** Waits until cancelled requests have been counted (no new one for 200 ms), so tests do not see each other's. */
+async function settle(): Promise<void> {
+  let last = -1;
+  while (apiRequests() !== last) {
+    last = apiRequests();
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 test('find returns all 50,000 records across pages, in order, each once', async () => {
@@ -31,12 +67,71 @@ test('find returns all 50,000 records across pages, in order, each once', async 
   assert.equal(records.length, TOTAL);
   assert.deepEqual(records.map((r) => r.id), ids);
   assert.equal(records[TOTAL - 1]!.code, `bulk-${TOTAL - 1}`);
-  // 10 full pages, then one empty page proves the end.
+  // 10 full pages and one count (which says where the end is: no empty page to prove it).
   assert.equal(apiRequests() - before, TOTAL / 5000 + 1);
 });
 
-test('iterate prefetches the next page while the caller works, and never runs further ahead', async () => {
+test('reading everything fetches several pages at once, in the order of a sequential read', async () => {
+  // Each request waits 30 ms on the site, so pages asked for together are handled together.
+  emu.configure({ shaping: { apiLatency: 30 } });
+  try {
+    const { value: records, peak } = await peakInFlight(() => sg.find('Asset', filters, { fields: ['code'], pageSize: 2000 }));
+    assert.deepEqual(records.map((r) => r.id), ids);
+    assert.ok(peak >= 2, `pages were fetched one at a time (peak ${peak})`);
+    // The look-ahead, plus the count.
+    assert.ok(peak <= READ_AHEAD_PAGES + 1, `peak ${peak} in flight`);
+  } finally {
+    emu.configure({ shaping: { apiLatency: 0 } });
+  }
+});
+
+test('the connection budget (maxConnections) bounds a parallel read', async () => {
+  const one = new ShotGridClient({ site: emu.url, auth: { scriptName: emu.credentials.scriptName, scriptKey: emu.credentials.scriptKey }, maxConnections: 1 });
+  emu.configure({ shaping: { apiLatency: 20 } });
+  try {
+    const { value: records, peak } = await peakInFlight(() => one.find('Asset', filters, { pageSize: 5000 }));
+    assert.equal(records.length, TOTAL);
+    assert.equal(peak, 1);
+  } finally {
+    emu.configure({ shaping: { apiLatency: 0 } });
+    await one.close();
+  }
+});
+
+test('records created during a read: every earlier record exactly once, in id order', async () => {
+  const mark = 'during-';
+  const own = emu.bulkCreate('Asset', Array.from({ length: 1200 }, (_, i) => ({ code: `${mark}${i}`, project: { type: 'Project', id: 1 } })));
+  const seen: number[] = [];
+  let created = 0;
+  for await (const record of sg.iterate('Asset', [['code', 'starts_with', mark]], { pageSize: 100 })) {
+    seen.push(record.id);
+    // New matching records while pages are in flight and still to come.
+    if (seen.length % 150 === 0) {
+      await sg.create('Asset', { code: `${mark}new-${created++}`, project: { type: 'Project', id: 1 } });
+    }
+  }
+  assert.ok(created >= 5);
+  assert.deepEqual(seen.slice(0, own.length), own, 'every record that existed, once, in order');
+  assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'ascending ids: nothing repeated');
+  assert.equal(new Set(seen).size, seen.length);
+});
+
+test('when the count fails, the read goes on page by page to a short page', async () => {
+  emu.faults.script({ route: 'api', kind: 'http500', pathIncludes: '_summarize', count: 10 });
+  try {
+    const records = await sg.find('Asset', filters, { pageSize: 5000 });
+    assert.equal(records.length, TOTAL);
+  } finally {
+    emu.faults.clear();
+    // Pages past the end were cancelled in flight; the site may still count them.
+    await settle();
+  }
+});
+
+test('iterate fetches a few pages ahead while the caller works, and never runs further ahead', async () => {
   const pageSize = 2500;
+  const pages = TOTAL / pageSize;
+  await settle();
   const before = apiRequests();
   let seen = 0;
   let lastId = 0;
@@ -46,29 +141,37 @@ test('iterate prefetches the next page while the caller works, and never runs fu
     seen++;
     if (seen % pageSize !== 1) continue;
     const page = Math.ceil(seen / pageSize);
-    // While we hold the first record of page `page`, the next page is being fetched...
+    // While we hold the first record of page `page`, the next pages are being fetched (and,
+    // after the first page, the count)...
+    const expected = Math.min(page + READ_AHEAD_PAGES, pages) + (page > 1 || pages > 1 + READ_AHEAD_PAGES ? 1 : 0);
     const deadline = Date.now() + 5000;
-    while (apiRequests() - before < page + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    // ...and nothing beyond it: at most two pages exist at any time.
+    while (apiRequests() - before < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    // ...and nothing beyond them: memory holds at most the look-ahead and the current page.
     await new Promise((r) => setTimeout(r, 30));
-    assert.equal(apiRequests() - before, page + 1, `at page ${page}`);
+    assert.equal(apiRequests() - before, expected, `at page ${page}`);
   }
   assert.equal(seen, TOTAL);
 });
 
 test('breaking out of iterate stops paging', async () => {
+  await settle();
+  const before = apiRequests();
   let n = 0;
   for await (const record of sg.iterate('Asset', filters, { pageSize: 100 })) {
     assert.equal(typeof record.id, 'number');
     if (++n === 150) break;
   }
+  await settle();
   const settled = apiRequests();
-  await new Promise((r) => setTimeout(r, 100));
+  // Two pages were read; besides them at most the look-ahead and the count were asked for.
+  assert.ok(settled - before <= 2 + READ_AHEAD_PAGES + 1, `${settled - before} requests`);
+  await new Promise((r) => setTimeout(r, 300));
   assert.equal(apiRequests(), settled);
   assert.equal((await sg.find('Asset', filters, { limit: 3 })).length, 3);
 });
 
 test('limit stops early without reading further pages', async () => {
+  await settle();
   const before = apiRequests();
   const records = await sg.find('Asset', filters, { pageSize: 1000, limit: 2500 });
   assert.equal(records.length, 2500);
@@ -76,10 +179,11 @@ test('limit stops early without reading further pages', async () => {
 });
 
 test('without pageSize, reading everything uses 5000-record pages; page keeps 500-record pages', async () => {
+  await settle();
   let before = apiRequests();
   const all = await sg.find('Asset', filters, { fields: ['code'] });
   assert.equal(all.length, TOTAL);
-  // 10 full pages of 5000, then one empty page proves the end (500-record pages would take 101).
+  // 10 full pages of 5000 and the count (500-record pages would take 101).
   assert.equal(apiRequests() - before, TOTAL / 5000 + 1);
   before = apiRequests();
   const third = await sg.find('Asset', filters, { sort: 'id', page: 3 });
