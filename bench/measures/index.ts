@@ -17,4 +17,6 @@ export const REGISTRY: MeasureEntry[] = [
   { id: 'P4', load: async () => (await import('./p4-find.js')).p4 },
   { id: 'P5', load: async () => (await import('./p5-thumbnails.js')).p5 },
   { id: 'P6', load: async () => (await import('./p6-node-red.js')).p6 },
+  { id: 'P12', load: async () => (await import('./p12-find-remote.js')).p12 },
+  { id: 'P13', load: async () => (await import('./p13-upload-peer.js')).p13 },
 ];

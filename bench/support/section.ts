@@ -1,5 +1,5 @@
 /** The README "## Benchmarks" section body: fixed text around the generated table. */
-import { provenance, resultsTable } from './table.js';
+import { contendersTable, provenance, resultsTable } from './table.js';
 import type { BenchReport } from './types.js';
 
 /** The section body (without its heading) for a report. */
@@ -17,12 +17,15 @@ export function renderSection(report: BenchReport): string {
     resultsTable(report.results),
     '',
     provenance(report),
+    ...(contendersTable(report.results) ? ['', 'Peers side by side (medians; client CPU and peak RSS of the client process where measured):', '', contendersTable(report.results)] : []),
     '',
     'Baselines (`bench/baselines/`): P1 one raw undici PUT of the whole file to a signed URL (only',
     'the PUT is timed); P2 the official Python API\'s upload algorithm (20,000,000-byte parts read',
     'into memory, one link request per part, strictly sequential); P4 sequential 500-record',
     '`_search` pages; P5 one read per pending entity per round on the same schedule; P6 the',
-    'library called directly with the same number of uploads in flight as the node.',
+    'library called directly with the same number of uploads in flight as the node. Peers (P10-P13;',
+    'uploads verified byte-exact, reads by count): P10 rclone and the AWS CLI (Debian\'s packages) to the same radosgw',
+    'bucket; P11 our own upload with the site local; P12 and P13 shotgun-nodejs, Autodesk\'s JS client.',
     '',
     ...(report.concurrency
       ? ['![Upload throughput against part concurrency](docs/images/bench-concurrency.svg)', '',

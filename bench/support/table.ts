@@ -24,6 +24,13 @@ export function resultsTable(results: MeasureResult[]): string {
   return lines.join('\n');
 }
 
+/** `| id | client | time | client CPU | peak RSS |` rows for results that measured peers side by side; '' when none did. */
+export function contendersTable(results: MeasureResult[]): string {
+  const rows = results.flatMap((r) => (r.contenders ?? []).map((c) => `| ${r.id} | ${md(c.name)} | ${c.seconds} s | ${c.cpuSeconds === undefined ? '—' : `${c.cpuSeconds} s`} | ${c.peakRssMiB === undefined ? '—' : `${c.peakRssMiB} MiB`} |`));
+  if (rows.length === 0) return '';
+  return ['| id | client | time | client CPU | peak RSS |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
 /** One line saying where the figures come from. */
 export function provenance(report: BenchReport): string {
   return `Run of ${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} run${report.runs === 1 ? '' : 's'} per side (median)${report.quick ? ', --quick sizes' : ''}.`;

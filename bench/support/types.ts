@@ -15,6 +15,19 @@ export interface MeasureResult {
   target: string;
   met: boolean;
   params: Record<string, unknown>;
+  /** Peers measured side by side (P10-P13): each one's medians, rendered as their own table. */
+  contenders?: Contender[];
+}
+
+/** One client's medians in a side-by-side measure. */
+export interface Contender {
+  name: string;
+  /** Wall time, seconds. */
+  seconds: number;
+  /** Client CPU (user + system), seconds, when measured. */
+  cpuSeconds?: number;
+  /** Peak RSS of the client process, MiB, when measured. */
+  peakRssMiB?: number;
 }
 
 /** What every measure gets from the runner. */

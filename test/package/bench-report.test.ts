@@ -9,7 +9,7 @@ import { parseArgs } from '../../bench/support/cli.js';
 import { replaceSection } from '../../bench/support/readme.js';
 import { median } from '../../bench/support/stats.js';
 import { concurrencyChart, niceCeiling } from '../../bench/support/svg.js';
-import { resultsTable } from '../../bench/support/table.js';
+import { contendersTable, resultsTable } from '../../bench/support/table.js';
 import type { MeasureResult } from '../../bench/support/types.js';
 
 const result = (over: Partial<MeasureResult>): MeasureResult => ({
@@ -25,6 +25,12 @@ test('the table has one row per result, "× faster" for baseline/ours ratios, an
   assert.equal(table[0], '| id | measure | ours | baseline | ratio | target | met |');
   assert.equal(table[2], '| P1 | upload | 2 s | 1 s | 2 | ratio ≤ 1.15 | **no** |');
   assert.equal(table[3], '| P2 | a \\| b | 3.5 s | 21 s | 6× faster | ≥ 4× faster | yes |');
+});
+
+test('peers measured side by side get their own table; none, no table', () => {
+  assert.equal(contendersTable([result({})]), '');
+  const lines = contendersTable([result({ id: 'P10', contenders: [{ name: 'ours', seconds: 5, cpuSeconds: 2.5, peakRssMiB: 100 }, { name: 'rclone', seconds: 11 }] })]).split('\n');
+  assert.deepEqual(lines, ['| id | client | time | client CPU | peak RSS |', '|---|---|---|---|---|', '| P10 | ours | 5 s | 2.5 s | 100 MiB |', '| P10 | rclone | 11 s | — | — |']);
 });
 
 test('the README section is replaced in place, other sections untouched; added before Licence when missing', () => {
