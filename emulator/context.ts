@@ -4,6 +4,7 @@
  * meet only through these interfaces.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileRoute } from './files/paths.js';
 import type { IssuedLog } from './issued.js';
 import type { CounterSnapshot, EmulatorCredentials, EmulatorOptions, FaultControl, RouteClass } from './types.js';
 
@@ -62,17 +63,32 @@ export interface AuthService {
    * Checks the request's bearer token. On failure it has already answered 401 code 102 and
    * returns undefined; on success returns the caller.
    */
-  requireBearer(req: IncomingMessage, res: ServerResponse): { type: 'ApiUser' | 'HumanUser'; id: number; login?: string } | undefined;
+  requireBearer(req: IncomingMessage, res: ServerResponse): Caller | undefined;
+}
+
+/** Who a valid bearer names. */
+export interface Caller {
+  type: 'ApiUser' | 'HumanUser';
+  id: number;
+  login?: string;
+}
+
+/** One exchange the route table hands to the file service. */
+export interface FileExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** The bearer's caller (routes that need a bearer; the route table checked it). */
+  caller?: Caller;
 }
 
 /** Upload/storage/download routes and file-field rendering (files side owns it). */
 export interface FileService {
   /**
-   * Handles the request when it is a files route (upload init/complete/multipart/abort, sg PUT,
-   * field read/download, storage object PUT/GET, transient placeholder image). Returns false,
-   * without touching `res`, when it is not.
+   * Serves a files route the route table matched (upload init/complete/multipart/abort, sg PUT,
+   * field read/download, storage object requests, transient placeholder image).
    */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  serve(route: FileRoute, exchange: FileExchange): Promise<void>;
   /** What a stored `image` or `url` value reads as now (placeholder, fresh signed URL, hash, null). */
   render(dataType: 'image' | 'url', stored: unknown): unknown;
   /** Removes stored bytes on close. */
@@ -127,8 +143,6 @@ export interface EmulatorContext {
   faults: FaultEngine;
   counters: Counters;
   shaper: Shaper;
-  /** Route class and part number of a request (files side provides it: it knows the storage URLs). */
-  classify(method: string, url: URL): { route: RouteClass; partNumber?: number };
   /** HMAC key for signing (per emulator instance). */
   secret: Buffer;
   /** Tokens and signatures handed out (absent in hand-made test contexts). */

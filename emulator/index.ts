@@ -12,7 +12,7 @@ import { createIssuedLog } from './issued.js';
 import type { EmulatorContext, ResolvedOptions } from './context.js';
 import { createCounters, createFaultEngine, createShaper } from './faults/index.js';
 import { openExternalStorage } from './files/external-s3.js';
-import { classifyRoute, createFileService } from './files/index.js';
+import { createFileService } from './files/index.js';
 import { createApiServer } from './server.js';
 import { MemoryStore } from './store/memory-store.js';
 import { seedStudio } from './store/seed.js';
@@ -73,7 +73,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // The context is assembled in steps: the factories below receive it (or a getter) and read
   // its other members only when requests arrive.
-  const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: randomBytes(32), classify: classifyRoute } as unknown as EmulatorContext;
+  const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: randomBytes(32) } as unknown as EmulatorContext;
   const issued = createIssuedLog();
   ctx.issued = issued;
   const tokens = new TokenService(() => ctx);

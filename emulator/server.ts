@@ -1,20 +1,19 @@
 /**
- * The emulator's HTTP server. Every request is classified, shaped, offered to the fault engine,
- * counted once when it finishes (or `reset` when it closes unfinished), then handled by the files
- * side, the web view or the REST API, in that order. Thrown `ApiError`s become the error
- * envelope; anything else is a 500 `Shotgun Server Error`, never a crash or a hang.
+ * The emulator's HTTP server. Every request is found in the route table (which also gives its
+ * fault/counter class), shaped, offered to the fault engine, counted once when it finishes (or
+ * `reset` when it closes unfinished), then served by its route's handler. Thrown `ApiError`s
+ * become the error envelope; anything else is a 500 `Shotgun Server Error`, never a crash or a hang.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { handleApi } from './api/router.js';
 import type { Site } from './api/site.js';
 import { unauthorized } from './api/token-service.js';
 import type { EmulatorContext } from './context.js';
 import { addCorsHeaders, answerPreflight, isPreflight } from './http/cors.js';
 import { paceResponse } from './http/pacing.js';
 import { ApiError, sendApiError } from './http/respond.js';
+import { classifyFound, dispatch, findRoute } from './routes/dispatch.js';
 import type { RouteClass } from './types.js';
-import { handleWeb } from './web/index.js';
 
 /** A running server plus the sockets it has open (so close() can cut keep-alive clients). */
 export interface ApiServer {
@@ -55,7 +54,8 @@ async function handle(ctx: EmulatorContext, site: Site, req: IncomingMessage, re
     return;
   }
   const method = req.method ?? 'GET';
-  const { route, partNumber } = ctx.classify(method, url);
+  const found = findRoute(method, url);
+  const { route, partNumber } = classifyFound(found, method, url);
   const started = Date.now();
   let counted = false;
   const count = (status: number | 'reset'): void => {
@@ -85,10 +85,7 @@ async function handle(ctx: EmulatorContext, site: Site, req: IncomingMessage, re
   if (fault === 'reset_after_handler') resetInsteadOfAnswer(req, res);
   else if (side === 'api') paceResponse(res, ctx.shaper.bandwidth('api'));
 
-  if (await ctx.files.handle(req, res, url)) return;
-  if (!url.pathname.startsWith('/api/') && (await handleWeb(ctx, req, res, url))) return;
-  if (await handleApi(site, req, res, url)) return;
-  throw new ApiError(404, 103, 'Not Found', null);
+  await dispatch(site, found, req, res, url);
 }
 
 /** Creates (not yet listening) the server for a context. */

@@ -4,13 +4,11 @@
  */
 import type { FieldDef } from '../context.js';
 import { ApiError, sendJson } from '../http/respond.js';
-import { entityType } from './route-errors.js';
 import type { ApiRequest, Site } from './site.js';
 
 function wrap(value: unknown, editable = false): { value: unknown; editable: boolean } {
   return { value, editable };
 }
-
 
 /** One field's schema document. */
 export function fieldSchema(site: Site, type: string, f: FieldDef, withHidden: boolean): Record<string, unknown> {
@@ -43,30 +41,30 @@ function typeSchema(type: string): Record<string, unknown> {
   return { name: wrap(type), visible: wrap(true) };
 }
 
-/** Dispatches `/schema...`. */
-export function schemaRoutes(site: Site, r: ApiRequest, method: string): void {
-  const s = r.segments;
-  const self = r.req.url ?? r.url.pathname;
-  if (method !== 'GET') throw new ApiError(404, 103, 'Not Found', null);
-  if (s.length === 1) {
-    const data = Object.fromEntries([...site.store.types.keys()].sort().map((t) => [t, typeSchema(t)]));
-    sendJson(r.res, 200, { data, links: { self } });
-    return;
-  }
-  const type = entityType(site, s[1]!);
+const self = (r: ApiRequest): string => r.req.url ?? r.url.pathname;
+
+/** `GET /schema`: every entity type. */
+export function handleSchemaAll(site: Site, r: ApiRequest): void {
+  const data = Object.fromEntries([...site.store.types.keys()].sort().map((t) => [t, typeSchema(t)]));
+  sendJson(r.res, 200, { data, links: { self: self(r) } });
+}
+
+/** `GET /schema/{Type}`. */
+export function handleSchemaType(_site: Site, r: ApiRequest, type: string): void {
+  sendJson(r.res, 200, { data: typeSchema(type), links: { self: self(r) } });
+}
+
+/** `GET /schema/{Type}/fields[?project_id=]`. */
+export function handleSchemaFields(site: Site, r: ApiRequest, type: string): void {
   const def = site.store.typeDef(type)!;
-  if (s.length === 2) {
-    sendJson(r.res, 200, { data: typeSchema(type), links: { self } });
-    return;
-  }
-  if (s[2] !== 'fields' || s.length > 4) throw new ApiError(404, 103, 'Not Found', null);
   const withHidden = r.url.searchParams.has('project_id');
-  if (s.length === 3) {
-    const data = Object.fromEntries([...def.fields.values()].map((f) => [f.name, fieldSchema(site, type, f, withHidden)]));
-    sendJson(r.res, 200, { data, links: { self } });
-    return;
-  }
-  const field = def.fields.get(s[3]!);
-  if (!field) throw new ApiError(404, 103, 'Not Found', null, `Field '${type}.${s[3]}' does not exist.`);
-  sendJson(r.res, 200, { data: fieldSchema(site, type, field, withHidden), links: { self } });
+  const data = Object.fromEntries([...def.fields.values()].map((f) => [f.name, fieldSchema(site, type, f, withHidden)]));
+  sendJson(r.res, 200, { data, links: { self: self(r) } });
+}
+
+/** `GET /schema/{Type}/fields/{field}`. */
+export function handleSchemaField(site: Site, r: ApiRequest, type: string, name: string): void {
+  const field = site.store.typeDef(type)!.fields.get(name);
+  if (!field) throw new ApiError(404, 103, 'Not Found', null, `Field '${type}.${name}' does not exist.`);
+  sendJson(r.res, 200, { data: fieldSchema(site, type, field, r.url.searchParams.has('project_id')), links: { self: self(r) } });
 }

@@ -1,6 +1,6 @@
 /** What every API handler gets: the shared context plus the REST side's own concrete services. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext } from '../context.js';
+import type { Caller, EmulatorContext } from '../context.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { TokenService } from './token-service.js';
 
@@ -11,15 +11,13 @@ export interface Site {
   tokens: TokenService;
 }
 
-/** One API request as the router hands it to a handler. */
+/** One API request as the route table hands it to a handler. */
 export interface ApiRequest {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
-  /** `/api/v1` or `/api/v1.1`, echoed in links. */
+  /** `/api/v1` or `/api/v1.1`, echoed in links (empty outside the API). */
   prefix: string;
-  /** Path segments after the prefix. */
-  segments: string[];
   /** The caller (set once the bearer is checked). */
-  caller?: { type: 'ApiUser' | 'HumanUser'; id: number; login?: string };
+  caller?: Caller;
 }

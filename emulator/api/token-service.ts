@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthService, EmulatorContext } from '../context.js';
+import type { AuthService, Caller, EmulatorContext } from '../context.js';
 import { ApiError, sendApiError } from '../http/respond.js';
 import { signToken, verifyToken, type TokenClaims, type TokenProblem } from './jwt.js';
 
@@ -24,12 +24,6 @@ export interface TokenResponse {
   refresh_token: string;
 }
 
-/** The caller a valid bearer names. */
-export interface Caller {
-  type: 'ApiUser' | 'HumanUser';
-  id: number;
-  login?: string;
-}
 
 /** 401 code 102 `Unauthorized` with the reason as detail. */
 export function unauthorized(detail: string | null): ApiError {

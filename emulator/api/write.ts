@@ -11,7 +11,7 @@ import { invalidParams } from './read-options.js';
 import { renderRecord, selectFields, type RecordJson } from './render.js';
 import { rubyInspect } from './ruby-inspect.js';
 import type { ApiRequest, Site } from './site.js';
-import type { Caller } from './token-service.js';
+import type { Caller } from '../context.js';
 import type { LocalLinkValue } from './local-links.js';
 import { isDiscarded, isUrlWrite, storedValue, type UrlWrite, type WriteVerb } from './write-values.js';
 

@@ -3,9 +3,8 @@
  * API's JSON envelope elsewhere), a connection reset after some request bytes, or a stall.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, sendApiError } from '../http/respond.js';
-import { drainBody } from '../files/receive-body.js';
-import { sendS3Error } from '../files/s3-xml.js';
+import { ApiError, drainBody, sendApiError } from '../http/respond.js';
+import { sendS3Error } from '../http/s3-xml.js';
 
 /** Path prefix of the built-in storage (answers in S3 XML). */
 export const STORAGE_PREFIX = '/storage/';

@@ -25,7 +25,6 @@ function fileLocation(rendered: unknown): string | undefined {
 /** Handles a field read or download. */
 export function handleDownload(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget & { field: string }): void {
   const { ctx } = state;
-  if (!ctx.auth.requireBearer(req, res)) return;
   if (path.field.includes('.')) {
     // Dotted paths are refused before anything else, with a one-byte HTML body.
     res.writeHead(406, { 'content-type': 'text/html', 'content-length': '1' });

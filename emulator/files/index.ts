@@ -1,15 +1,14 @@
 /**
  * Files side of the emulator: uploads (init, multipart part links, completion, abort, the `sg`
  * PUT), the built-in S3-like storage, field reads and downloads, the transient placeholder
- * image, and how file fields render. `startEmulator` wires {@link createFileService} and
- * {@link classifyRoute} into the context.
+ * image, and how file fields render. `startEmulator` wires {@link createFileService} into the
+ * context; the route table (`routes/table.ts`) says which requests are files routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext, FileService } from '../context.js';
-import type { RouteClass } from '../types.js';
+import type { Caller, EmulatorContext, FileService } from '../context.js';
 import { handleDownload } from './downloads.js';
 import { renderImage, renderUrl } from './file-values.js';
-import { parseFileRoute, type FileRoute } from './paths.js';
+import type { FileRoute } from './paths.js';
 import { handleSgPut } from './sg-put.js';
 import { createFileState, type FileState } from './state.js';
 import { handleStorage } from './storage-routes.js';
@@ -24,11 +23,17 @@ function sendPlaceholder(req: IncomingMessage, res: ServerResponse): void {
   res.end(req.method === 'HEAD' ? undefined : png);
 }
 
-async function dispatch(state: FileState, route: FileRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** The caller of a bearer route (the route table checked the bearer before this runs). */
+function bearerCaller(caller: Caller | undefined): Caller {
+  if (!caller) throw new Error('files: a bearer route was served without its caller');
+  return caller;
+}
+
+async function dispatch(state: FileState, route: FileRoute, req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller | undefined): Promise<void> {
   switch (route.kind) {
-    case 'init': return handleInit(state, req, res, url, route);
+    case 'init': return handleInit(state, req, res, url, route, bearerCaller(caller));
     case 'part_link': return handlePartLink(state, req, res, url, route);
-    case 'complete': return handleComplete(state, req, res, route);
+    case 'complete': return handleComplete(state, req, res, route, bearerCaller(caller));
     case 'abort': return handleAbort(state, req, res, route);
     case 'sg_put': return handleSgPut(state, req, res, url, route);
     case 'download': return handleDownload(state, req, res, url, route);
@@ -44,11 +49,8 @@ async function dispatch(state: FileState, route: FileRoute, req: IncomingMessage
 export function createFileService(ctx: EmulatorContext, external?: StorageBackend): FileService {
   const state = createFileState(ctx, external);
   return {
-    async handle(req, res, url) {
-      const route = parseFileRoute(req.method ?? 'GET', url);
-      if (!route) return false;
-      await dispatch(state, route, req, res, url);
-      return true;
+    serve(route, { req, res, url, caller }) {
+      return dispatch(state, route, req, res, url, caller);
     },
     render(dataType, stored) {
       return dataType === 'image' ? renderImage(ctx, state.storage, stored) : renderUrl(state.storage, stored);
@@ -60,30 +62,4 @@ export function createFileService(ctx: EmulatorContext, external?: StorageBacken
       await state.storage.close();
     },
   };
-}
-
-const API_ROOT = /^\/api\/v1(?:\.1)?\/?$/;
-const TOKEN_PATH = /^\/api\/v1(?:\.1)?\/auth\/access_token\/?$/;
-
-/** Route class (and storage part number: a single PUT is part 1) of a request. */
-export function classifyRoute(method: string, url: URL): { route: RouteClass; partNumber?: number } {
-  const p = url.pathname;
-  if (API_ROOT.test(p)) return { route: 'info' };
-  if (TOKEN_PATH.test(p)) return { route: 'token' };
-  const r = parseFileRoute(method, url);
-  switch (r?.kind) {
-    case 'init': return { route: 'upload_init' };
-    case 'part_link': return { route: 'part_link' };
-    case 'complete': return { route: 'complete' };
-    case 'abort': return { route: 'abort' };
-    case 'sg_put': return { route: 'storage_put', partNumber: 1 };
-    case 'download': return { route: url.searchParams.has('alt') ? 'download' : 'api' };
-    case 'placeholder': return { route: 'web' };
-    case 'storage': {
-      if (method !== 'PUT') return { route: 'download' };
-      const n = Number(url.searchParams.get('partNumber'));
-      return { route: 'storage_put', partNumber: Number.isInteger(n) && n > 0 ? n : 1 };
-    }
-    default: return { route: p.startsWith('/api/') || p === '/api' ? 'api' : 'web' };
-  }
 }

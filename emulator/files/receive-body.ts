@@ -11,20 +11,6 @@ export function declaredLength(req: IncomingMessage): number | undefined {
   return Number(raw);
 }
 
-/**
- * Reads and discards the whole request body. Refusals of an upload answer after it, so the
- * client sees the answer (403, 411, 503...) instead of a broken pipe while still sending.
- */
-export function drainBody(req: IncomingMessage): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (req.readableEnded || req.destroyed) return resolve();
-    req.once('end', () => resolve());
-    req.once('close', () => resolve());
-    req.once('error', () => resolve());
-    req.resume();
-  });
-}
-
 /** Outcome of receiving a body. */
 export type ReceiveOutcome = { ok: true; received: Received } | { ok: false; idle: boolean };
 

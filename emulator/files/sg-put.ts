@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { urlExpiredByFault } from '../faults/decisions.js';
-import { ApiError, sendApiError, sendJson } from '../http/respond.js';
+import { ApiError, drainBody, sendApiError, sendJson } from '../http/respond.js';
 import type { PathTarget } from './paths.js';
-import { declaredLength, drainBody, receiveBody } from './receive-body.js';
+import { declaredLength, receiveBody } from './receive-body.js';
 import { checkSgUploadUrl } from './signing.js';
 import { guessType, type FileState } from './state.js';
 import { missingParams, resolveTarget, uploadPath, type ResolvedTarget } from './targets.js';

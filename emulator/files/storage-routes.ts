@@ -10,8 +10,9 @@ import { createThrottle } from '../faults/throttle.js';
 import { handlerFault, urlExpiredByFault } from '../faults/decisions.js';
 import { MAX_PART_NUMBER } from './multipart.js';
 import type { StoredObject } from './object-store.js';
-import { declaredLength, drainBody, receiveBody } from './receive-body.js';
-import { sendS3Error } from './s3-xml.js';
+import { drainBody } from '../http/respond.js';
+import { declaredLength, receiveBody } from './receive-body.js';
+import { sendS3Error } from '../http/s3-xml.js';
 import { checkStorageSignature } from './signing.js';
 import type { FileState } from './state.js';
 

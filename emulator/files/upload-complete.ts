@@ -3,6 +3,7 @@
  * flat-body multipart abort (`POST .../_upload/multipart_abort` → 204).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from '../context.js';
 import { ApiError, mediaType, readJson, sendEmpty } from '../http/respond.js';
 import { applyUpload, attachmentTags } from './attachments.js';
 import type { MultipartSession } from './multipart.js';
@@ -59,10 +60,8 @@ async function completeMultipart(state: FileState, t: ResolvedTarget, info: Json
 }
 
 /** `POST .../_upload`. */
-export async function handleComplete(state: FileState, req: IncomingMessage, res: ServerResponse, path: PathTarget): Promise<void> {
+export async function handleComplete(state: FileState, req: IncomingMessage, res: ServerResponse, path: PathTarget, caller: Caller): Promise<void> {
   const { ctx } = state;
-  const caller = ctx.auth.requireBearer(req, res);
-  if (!caller) return;
   requireJson(req);
   const t = resolveTarget(state, path);
   const body = await readJson(req);
@@ -99,8 +98,6 @@ const ABORT_KEYS = ['timestamp', 'upload_type', 'upload_id', 'storage_service', 
 
 /** `POST .../_upload/multipart_abort` with the init `data` as a flat body. */
 export async function handleAbort(state: FileState, req: IncomingMessage, res: ServerResponse, path: PathTarget): Promise<void> {
-  const { ctx } = state;
-  if (!ctx.auth.requireBearer(req, res)) return;
   requireJson(req);
   resolveTarget(state, path);
   const body = await readJson(req);
@@ -110,7 +107,7 @@ export async function handleAbort(state: FileState, req: IncomingMessage, res: S
   const session = typeof flat.upload_id === 'string' ? state.multipart.openSession(flat.upload_id) : undefined;
   if (!session) throw new ApiError(400, 103, 'Failed to abort S3 multipart upload', null);
   session.state = 'aborted';
-  ctx.counters.multipartClosed();
+  state.ctx.counters.multipartClosed();
   await state.storage.abortMultipart(session.uploadId, session.key);
   sendEmpty(res, 204);
 }

@@ -3,6 +3,7 @@
  * (`GET .../_upload/multipart?...&part_number=N`), as the site answers them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from '../context.js';
 import { urlExpiredByFault } from '../faults/decisions.js';
 import { ApiError, sendJson } from '../http/respond.js';
 import { MAX_PART_NUMBER } from './multipart.js';
@@ -18,10 +19,8 @@ function partLink(t: ResolvedTarget, filename: string, n: number, timestamp: str
 }
 
 /** `GET .../_upload?filename=[&multipart_upload=true]`. */
-export async function handleInit(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget): Promise<void> {
+export async function handleInit(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget, caller: Caller): Promise<void> {
   const { ctx } = state;
-  const caller = ctx.auth.requireBearer(req, res);
-  if (!caller) return;
   const t = resolveTarget(state, path);
   const filename = url.searchParams.get('filename');
   if (!filename) throw missingParams(['filename']);
@@ -56,8 +55,6 @@ export async function handleInit(state: FileState, req: IncomingMessage, res: Se
 
 /** `GET .../_upload/multipart?filename=&part_number=&timestamp=&upload_id=&upload_type=`. */
 export function handlePartLink(state: FileState, req: IncomingMessage, res: ServerResponse, url: URL, path: PathTarget): void {
-  const { ctx } = state;
-  if (!ctx.auth.requireBearer(req, res)) return;
   const t = resolveTarget(state, path);
   const q = url.searchParams;
   const missing = ['filename', 'upload_type', 'timestamp', 'part_number'].filter((p) => !q.get(p));

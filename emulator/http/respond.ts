@@ -66,6 +66,20 @@ export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): 
   return Buffer.concat(chunks);
 }
 
+/**
+ * Reads and discards the whole request body. Refusals of an upload answer after it, so the
+ * client sees the answer (403, 411, 503...) instead of a broken pipe while still sending.
+ */
+export function drainBody(req: IncomingMessage): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (req.readableEnded || req.destroyed) return resolve();
+    req.once('end', () => resolve());
+    req.once('close', () => resolve());
+    req.once('error', () => resolve());
+    req.resume();
+  });
+}
+
 /** Parses a JSON body; invalid JSON → 400 code 103 `Invalid JSON body`. Empty → undefined. */
 export async function readJson(req: IncomingMessage, limit?: number): Promise<unknown> {
   const buf = await readBody(req, limit);

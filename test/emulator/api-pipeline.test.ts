@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorContext, FaultEngine, FileService, ResolvedOptions } from '../../emulator/context.js';
 import { createCounters } from '../../emulator/faults/index.js';
-import { classifyRoute } from '../../emulator/files/index.js';
 import { TokenService } from '../../emulator/api/token-service.js';
 import { EMULATOR_CREDENTIALS } from '../../emulator/index.js';
 import { createApiServer, type ApiServer } from '../../emulator/server.js';
@@ -44,15 +43,15 @@ before(async () => {
     },
   };
   const files: FileService = {
-    handle: async (_req, _res, url) => {
-      if (url.pathname === '/api/v1/entity/shots/1/explode') throw new TypeError('boom');
-      return false;
+    serve: async (route) => {
+      if (route.kind === 'download' && route.field === 'explode') throw new TypeError('boom');
+      assert.fail(`unexpected files route ${route.kind}`);
     },
     render: (_t, stored) => stored ?? null,
     close: async () => {},
   };
   ctx = {
-    options, baseUrl: '', credentials: { ...EMULATOR_CREDENTIALS }, store, counters, secret: randomBytes(32), classify: classifyRoute,
+    options, baseUrl: '', credentials: { ...EMULATOR_CREDENTIALS }, store, counters, secret: randomBytes(32),
     faults, files, shaper: { delay: async (side: string) => void delays.push(side), bandwidth: () => 0 },
   } as unknown as EmulatorContext;
   const tokens = new TokenService(() => ctx);

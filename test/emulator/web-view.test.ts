@@ -52,7 +52,7 @@ function fakeStore(rows: StoredRecord[]): EntityStore {
 function fakeFiles(ctx: { baseUrl: string }): FileService {
   const signed = (f: FakeFile): string => `${ctx.baseUrl}/storage/bucket/${f.object}?X-Amz-Expires=900&${SIGNATURE}`;
   return {
-    handle: async () => false,
+    serve: async () => assert.fail('the web view serves no files route'),
     render(dataType, stored) {
       const f = stored as FakeFile | null;
       if (!f) return null;
