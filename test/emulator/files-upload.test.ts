@@ -11,7 +11,8 @@ import { bytesOf, completeUpload, getBytes, initUpload, putBytes, quotedMd5, rea
 let site: TestSite;
 
 before(async () => {
-  site = await openSite({ transcodeDelay: 200 });
+  // Long enough that a loaded machine still reads the Attachment while it is pending.
+  site = await openSite({ transcodeDelay: 60_000 });
 });
 after(() => site.close());
 
