@@ -22,7 +22,7 @@ ENV_FILE=${MQTT_ENV_FILE:-$D/mqtt-env.json}
 started=$SECONDS
 
 say() { echo "mqtt:start: $*" >&2; }
-die() { say "$*"; [ -f "$D/mosquitto.log" ] && tail -n 20 "$D/mosquitto.log" >&2; bash "$here/stop.sh" >/dev/null 2>&1 || true; exit 1; }
+die() { say "$*"; for l in "$D/mosquitto.log" "$D/stdout.log"; do [ -s "$l" ] && tail -n 20 "$l" >&2; done; bash "$here/stop.sh" >/dev/null 2>&1 || true; exit 1; }
 
 command -v mosquitto >/dev/null 2>&1 || { say "mosquitto not found: run npm run mqtt:install (root) first"; exit 3; }
 command -v mosquitto_passwd >/dev/null 2>&1 || { say "mosquitto_passwd not found (package mosquitto)"; exit 3; }
@@ -56,8 +56,14 @@ log_type notice
 log_type information
 connection_messages true
 CONF
-# Started as root, Mosquitto drops to the 'mosquitto' user: that user must own its folder.
-if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then chown -R mosquitto "$D"; fi
+# Started as root, Mosquitto drops to the 'mosquitto' user: that user must own its folder and be
+# able to reach it (a private temp folder above it would stop it at start).
+if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+  chown -R mosquitto "$D"
+  if ! su -s /bin/sh mosquitto -c "test -w '$D'" 2>/dev/null; then
+    die "user mosquitto cannot write to $D (a parent folder is private?): choose MQTT_STATE_DIR elsewhere"
+  fi
+fi
 
 setsid mosquitto -c "$D/mosquitto.conf" >>"$D/stdout.log" 2>&1 < /dev/null &
 echo $! > "$D/mosquitto.pid"

@@ -1,0 +1,294 @@
+/**
+ * `npm run test:scale` (issue 16), started by scripts/scale/test-scale.mjs with a Mosquitto broker
+ * already running (its JSON in $SCALE_MQTT_ENV): three Node-RED workers, each running example 4
+ * from the packed and installed package, share the farm's jobs through one MQTT v5 shared
+ * subscription, against the local site shaped like a remote one (latency on every request, a
+ * bandwidth cap per storage connection), so that the work is latency-bound, not CPU-bound.
+ *
+ * Phases: (1) one worker alone, no faults: jobs/min for one; (2) three workers, no faults:
+ * jobs/min for three, same per-worker settings; (3) three workers with some jobs sent twice (a
+ * few seconds apart, or at the same moment), one worker SIGKILLed mid-upload and restarted, then
+ * a storm of 429s with Retry-After on the site's API. The farm publishes a job again when its
+ * result is late. Then the site is checked (verify.ts) and one JSON line goes to stdout; each
+ * check is printed as ✔/✖ and the last line is "N passed, N failed, 0 skipped". Exit 1 on any ✖.
+ * The scale factor is reported, never asserted (a speed figure: see docs/scaling.md).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { ShotGridClient } from '../../lib/index.js';
+import { Farm, type FarmJob } from './farm.js';
+import { movieSizes, writeMovie, type Movie } from './movies.js';
+import { scaleOptions } from './options.js';
+import { Prng } from './prng.js';
+import { pidOfPort } from './sockets.js';
+import { Traffic } from './traffic.js';
+import { verifySite } from './verify.js';
+import { installInto, layOut, packPackage, Worker, type WorkerSetup } from './workers.js';
+
+const PREFIX = 'scale-';
+const say = (line: string): void => void process.stderr.write(`scale: ${line}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Broker {
+  url: string;
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+}
+
+/** What the kill did. */
+interface KillReport {
+  worker: string;
+  /** Jobs whose storage PUTs the killed worker had in flight. */
+  interrupted: string[];
+  bytesBefore: number;
+  multipart: boolean;
+}
+
+async function main(): Promise<number> {
+  const o = scaleOptions();
+  const root = process.env.SG_ROOT ?? join(__dirname, '..', '..', '..');
+  const broker = JSON.parse(readFileSync(process.env.SCALE_MQTT_ENV ?? '', 'utf8')) as Broker;
+  const work = mkdtempSync(join(tmpdir(), 'sg-scale-'));
+  const mediaDir = join(work, 'media');
+  mkdirSync(join(mediaDir, 'renders'), { recursive: true });
+  const started = Date.now();
+  let emulator: Emulator | undefined;
+  let farm: Farm | undefined;
+  let sg: ShotGridClient | undefined;
+  const workers: Worker[] = [];
+  const traffic = new Traffic(/(scale-\d{4})\.mov/);
+  const cleanUp = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+    await farm?.close().catch(() => undefined);
+    await sg?.close().catch(() => undefined);
+    await emulator?.close().catch(() => undefined);
+    traffic.close();
+    rmSync(work, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+
+  try {
+    // The site: shaped like a remote one from the start (the workers see no unshaped moment).
+    const shaping = { apiLatency: o.apiLatency, storageLatency: o.storageLatency, storageBandwidth: o.storageBandwidth };
+    emulator = await startEmulator({ transcodeDelay: 500, seed: o.seed, shaping, dataDir: join(work, 'site') });
+    sg = new ShotGridClient({ site: emulator.url, auth: { scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey } });
+    const shots = (await sg.find('Shot', [], { fields: ['code'], sort: 'id', limit: 40 })).map((s) => String(s.code));
+    say(`site ${emulator.url}: ${shots.length} shots; API ${o.apiLatency} ms, storage ${o.storageLatency} ms and ${o.storageBandwidth / 1e6} MB/s per connection`);
+
+    // The movies: the measuring phases use the same sizes (phase 2 = phase 1's three times over);
+    // the fault phase gets its own, with a few large ones around where the kill happens.
+    const p1 = movieSizes(o.phaseOneJobs, o.minSize, o.maxSize, o.seed);
+    const rest = o.jobs - o.phaseOneJobs - o.phaseThreeJobs;
+    const p3 = Array.from({ length: o.phaseThreeJobs }, (_, i) => p1[i % p1.length]!);
+    const pf = movieSizes(rest, o.minSize, o.maxSize, o.seed + 1);
+    for (let i = 0; i < 4; i++) pf[Math.floor(rest * 0.3) + i * 3] = Math.floor(o.maxSize * (0.75 + i * 0.08));
+    const sizes = [...p1, ...p3, ...pf];
+    const movies = new Map<string, Movie>();
+    let t = Date.now();
+    sizes.forEach((size, i) => {
+      const jobId = `${PREFIX}${String(i + 1).padStart(4, '0')}`;
+      movies.set(jobId, writeMovie(mediaDir, 'renders', jobId, size));
+    });
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    say(`${sizes.length} movies, ${(totalBytes / 2 ** 20).toFixed(0)} MiB (${(Math.min(...sizes) / 2 ** 20).toFixed(1)}…${(Math.max(...sizes) / 2 ** 20).toFixed(1)} MiB) written in ${seconds(Date.now() - t)} s`);
+    const jobOf = (i: number): FarmJob => {
+      const jobId = `${PREFIX}${String(i + 1).padStart(4, '0')}`;
+      return { jobId, shot: shots[i % shots.length]!, movie: movies.get(jobId)!.relPath, frames: `1001-${1001 + (i % 90)}` };
+    };
+
+    // The workers: the package as npm packs it, installed into three fresh user directories.
+    t = Date.now();
+    const tarball = packPackage(root, work);
+    const setup: WorkerSetup = {
+      site: { url: emulator.url, scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey },
+      broker: { host: broker.host, port: broker.port, username: broker.username, password: broker.password },
+      mediaDir,
+      transfer: { partsInFlight: o.partsInFlight, partSize: o.partSize, multipartThreshold: o.multipartThreshold },
+    };
+    for (let n = 1; n <= o.workers; n++) workers.push(new Worker(`sg-publish-worker-${n}`, join(work, `worker-${n}`), await freePort(), setup));
+    await installInto(workers[0]!.userDir, tarball);
+    await Promise.all(workers.slice(1).map((w) => installInto(w.userDir, tarball)));
+    for (const w of workers) layOut(w.userDir, w.port, setup);
+    say(`packed ${tarball.split('/').pop()} and installed it into ${workers.length} user directories in ${seconds(Date.now() - t)} s`);
+
+    farm = await Farm.connect(broker.url, broker.username, broker.password, o.deadlineMs);
+    const f = farm;
+    const rnd = new Prng(o.seed + 2);
+    let next = 0;
+    const duplicatesLater: Promise<void>[] = [];
+
+    /** Publishes `count` jobs keeping `window` outstanding; returns jobs/min (first publish → last result). */
+    const phase = async (count: number, window: number, duplicates: boolean, during?: (done: () => number) => Promise<void>): Promise<number> => {
+      const first = next;
+      const ids: string[] = [];
+      const t0 = Date.now();
+      const side = during?.(() => ids.filter((id) => f.result(id)).length);
+      for (let k = 0; k < count; k++) {
+        await f.below(window);
+        const job = jobOf(next++);
+        ids.push(job.jobId);
+        await f.publish(job);
+        if (!duplicates) continue;
+        const r = rnd.next();
+        if (r < o.duplicateTwin) await f.publish(job);
+        else if (r < o.duplicateTwin + o.duplicateLater) duplicatesLater.push(sleep(2000 + rnd.next() * 3000).then(() => f.publish(job)));
+      }
+      await f.drain(10 * 60_000);
+      await side;
+      const last = Math.max(...ids.map((id) => f.doneAt(id) ?? Date.now()));
+      const perMin = (count / (last - t0)) * 60_000;
+      say(`phase of jobs ${first + 1}…${next}: ${count} jobs in ${seconds(last - t0)} s = ${perMin.toFixed(1)} jobs/min`);
+      return perMin;
+    };
+
+    // Phase 1: one worker.
+    await workers[0]!.start();
+    say(`${workers[0]!.name} connected; phase 1: ${o.phaseOneJobs} jobs through one worker`);
+    const jobsPerMin1 = await phase(o.phaseOneJobs, o.windowPerWorker, false);
+
+    // Phase 2: three workers, same settings each.
+    await Promise.all(workers.slice(1).map((w) => w.start()));
+    say(`phase 2: ${o.phaseThreeJobs} jobs through ${workers.length} workers`);
+    const jobsPerMin3 = await phase(o.phaseThreeJobs, o.windowPerWorker * workers.length, false);
+
+    // Phase 3: duplicates, a kill mid-upload, a 429 storm.
+    let kill: KillReport | undefined;
+    let throttled = 0;
+    say(`phase 3: ${rest} jobs, ${Math.round(o.duplicateLater * 100)} % sent again later, ${Math.round(o.duplicateTwin * 100)} % twice at once; a worker killed mid-upload; a 429 storm`);
+    await phase(rest, o.windowPerWorker * workers.length, true, async (done) => {
+      while (done() < rest * 0.3) await sleep(200);
+      kill = await killOneMidUpload(workers, traffic);
+      say(`SIGKILL ${kill.worker} with ${kill.interrupted.length} upload(s) in flight (${kill.interrupted.join(', ')}${kill.multipart ? ', multipart' : ''})`);
+      await sleep(1000);
+      const victim = workers.find((w) => w.name === kill!.worker)!;
+      await victim.start();
+      say(`${victim.name} restarted and reconnected`);
+      while (done() < rest * 0.5) await sleep(200);
+      const before = emulator!.counters.snapshot().faultsInjected.http429 ?? 0;
+      emulator!.faults.setRates({ rates: { http429: o.stormRate }, routes: ['api', 'upload_init', 'part_link', 'complete'], retryAfter: o.stormRetryAfter });
+      const stormEnd = Date.now() + o.stormMs;
+      while (Date.now() < stormEnd && done() < rest) await sleep(200);
+      emulator!.faults.setRates(null);
+      throttled = (emulator!.counters.snapshot().faultsInjected.http429 ?? 0) - before;
+      say(`429 storm over: ${throttled} requests refused with Retry-After ${o.stormRetryAfter} s`);
+    });
+    await Promise.all(duplicatesLater);
+
+    // Let duplicates still in the workers finish before looking at the site.
+    const quietSince = Date.now();
+    while (Date.now() - traffic.lastRequestAt < 3000 && Date.now() - quietSince < 60_000) await sleep(250);
+    emulator.configure({ shaping: { apiLatency: 0, storageLatency: 0, storageBandwidth: 0 } });
+    t = Date.now();
+    const site = await verifySite(sg, PREFIX, movies, work);
+    const counters = emulator.counters.snapshot();
+    say(`site checked in ${seconds(Date.now() - t)} s`);
+
+    const results = [...movies.keys()].map((id) => f.result(id));
+    const published = results.filter((r) => r?.status === 'published').length;
+    const bytesAfter = kill ? traffic.bytesOf(kill.interrupted) - kill.bytesBefore : 0;
+    const storedForJobs = traffic.bytesOf(movies.keys());
+    const line = {
+      jobs: movies.size,
+      versions: site.versions,
+      byteExact: site.byteExact,
+      movieLess: site.movieLess,
+      duplicateVersions: site.duplicateVersions,
+      openMultipart: counters.multipartOpen,
+      duplicatesDelivered: f.counts.duplicatesSent,
+      jobsPerMin1: Math.round(jobsPerMin1 * 10) / 10,
+      jobsPerMin3: Math.round(jobsPerMin3 * 10) / 10,
+      scaleFactor: Math.round((jobsPerMin3 / jobsPerMin1) * 100) / 100,
+      bytesResentAfterKill: bytesAfter,
+      interruptedBytes: kill ? kill.interrupted.reduce((a, id) => a + movies.get(id)!.size, 0) : 0,
+      interruptedJobs: kill?.interrupted.length ?? 0,
+      killedWorker: kill?.worker ?? null,
+      throttled429: throttled,
+      failedResults: f.counts.failedResults,
+      deadlineRepublished: f.counts.deadlineRepublished,
+      results: f.counts.results,
+      attachments: counters.attachmentsCreated,
+      bytesStored: storedForJobs,
+      movieBytes: totalBytes,
+      seconds: seconds(Date.now() - started),
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+
+    const checks: Array<[string, boolean, string]> = [
+      [`${movies.size} Versions, one per job`, site.versions === movies.size && site.jobsWithVersion === movies.size, `${site.versions} Versions for ${site.jobsWithVersion} of ${movies.size} jobs`],
+      ['no job has two Versions', site.duplicateVersions === 0, `${site.duplicateVersions} duplicate Version(s)`],
+      ['every movie byte-exact', site.byteExact === movies.size && site.notByteExact.length === 0, `${site.byteExact} byte-exact; differ: ${site.notByteExact.slice(0, 10).join(', ')}`],
+      ['no Version without its movie', site.movieLess === 0, `${site.movieLess} movie-less Version(s)`],
+      ['no multipart upload left open', counters.multipartOpen === 0, `${counters.multipartOpen} open`],
+      ['every job has a published result', published === movies.size && f.counts.finalFailures.length === 0, `${published} published; final failures: ${JSON.stringify(f.counts.finalFailures.slice(0, 5))}`],
+      ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill)],
+      ['the 429 storm slowed the workers without failing a job', throttled > 0 && f.counts.failedResults === 0, `${throttled} 429s, ${f.counts.failedResults} failed result(s)`],
+      ['jobs were delivered more than once', f.counts.duplicatesSent > 0, `${f.counts.duplicatesSent} duplicate deliveries`],
+    ];
+    for (const [name, ok, detail] of checks) process.stdout.write(`${ok ? '✔' : '✖'} ${name}${ok ? '' : `: ${detail}`}\n`);
+    const failed = checks.filter(([, ok]) => !ok).length;
+    if (failed > 0) for (const w of workers) for (const p of w.problems().slice(-10)) process.stderr.write(`${w.name}: ${p}\n`);
+    process.stdout.write(`\n${checks.length - failed} passed, ${failed} failed, 0 skipped\n`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+/**
+ * Kills the worker that is sending a part of a multipart upload with parts already stored (so a
+ * resumed upload has something to save), waiting up to 20 s for one; else any worker with a
+ * storage PUT in flight; else the second worker.
+ */
+async function killOneMidUpload(workers: Worker[], traffic: Traffic): Promise<KillReport> {
+  const pids = (): number[] => workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
+  const owner = (port: number): Worker | undefined => {
+    const pid = pidOfPort(port, pids());
+    return workers.find((w) => w.pid === pid);
+  };
+  const until = Date.now() + 20_000;
+  let victim: Worker | undefined;
+  let multipart = false;
+  while (!victim && Date.now() < until) {
+    const put = traffic.puts().find((p) => p.part > 0 && (traffic.partsDone.get(p.jobId) ?? 0) >= 1);
+    if (put) {
+      victim = owner(put.clientPort);
+      multipart = victim !== undefined;
+    }
+    if (!victim) await sleep(100);
+  }
+  if (!victim) {
+    const any = traffic.puts()[0];
+    victim = (any && owner(any.clientPort)) || workers[1]!;
+  }
+  const mine = traffic.puts().filter((p) => owner(p.clientPort) === victim);
+  const interrupted = [...new Set(mine.map((p) => p.jobId))];
+  const bytesBefore = traffic.bytesOf(interrupted);
+  await victim.kill();
+  return { worker: victim.name, interrupted, bytesBefore, multipart };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`scale: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stdout.write('\n0 passed, 1 failed, 0 skipped\n');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,74 @@
+/**
+ * What the site received, seen from inside its process through Node's HTTP diagnostics channels
+ * (no patched server): storage bytes per job (PUTs answered 2xx; the key ends in `<jobId>.mov`),
+ * the storage PUTs in flight with the client's port (to find which worker sends them), and the
+ * time of the last request (to wait until the workers are idle).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A storage PUT being received. */
+export interface PutInFlight {
+  jobId: string;
+  part: number;
+  clientPort: number;
+}
+
+/** Accounting of the site's traffic. */
+export class Traffic {
+  /** Bytes of completed storage PUTs, by job id. */
+  readonly bytesByJob = new Map<string, number>();
+  /** Parts completed, by job id (multipart uploads only). */
+  readonly partsDone = new Map<string, number>();
+  lastRequestAt = Date.now();
+  private readonly inFlight = new Map<IncomingMessage, PutInFlight>();
+  private readonly onStart = (message: unknown): void => this.started((message as { request: IncomingMessage }).request);
+  private readonly onFinish = (message: unknown): void => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    this.finished(request, response);
+  };
+
+  constructor(private readonly jobPattern: RegExp) {
+    diagnostics.subscribe('http.server.request.start', this.onStart);
+    diagnostics.subscribe('http.server.response.finish', this.onFinish);
+  }
+
+  /** Storage PUTs being received now. */
+  puts(): PutInFlight[] {
+    return [...this.inFlight.values()];
+  }
+
+  /** Sum of `bytesByJob` over `jobs`. */
+  bytesOf(jobs: Iterable<string>): number {
+    let n = 0;
+    for (const j of jobs) n += this.bytesByJob.get(j) ?? 0;
+    return n;
+  }
+
+  close(): void {
+    diagnostics.unsubscribe('http.server.request.start', this.onStart);
+    diagnostics.unsubscribe('http.server.response.finish', this.onFinish);
+  }
+
+  private started(req: IncomingMessage): void {
+    this.lastRequestAt = Date.now();
+    if (req.method !== 'PUT' || !req.url?.startsWith('/storage/')) return;
+    const path = decodeURIComponent(req.url.split('?')[0]!);
+    const jobId = this.jobPattern.exec(path)?.[1];
+    if (!jobId) return;
+    const part = Number(new URL(req.url, 'http://site').searchParams.get('partNumber') ?? 0);
+    this.inFlight.set(req, { jobId, part, clientPort: req.socket.remotePort ?? 0 });
+    // A PUT cut off by a killed worker never finishes: forget it when its socket goes.
+    req.socket.once('close', () => this.inFlight.delete(req));
+  }
+
+  private finished(req: IncomingMessage, res: ServerResponse): void {
+    this.lastRequestAt = Date.now();
+    const put = this.inFlight.get(req);
+    if (!put) return;
+    this.inFlight.delete(req);
+    if (res.statusCode < 200 || res.statusCode >= 300) return;
+    this.bytesByJob.set(put.jobId, (this.bytesByJob.get(put.jobId) ?? 0) + Number(req.headers['content-length'] ?? 0));
+    if (put.part > 0) this.partsDone.set(put.jobId, (this.partsDone.get(put.jobId) ?? 0) + 1);
+  }
+}
