@@ -28,7 +28,7 @@ const nodes = JSON.parse(readFileSync(join(root, 'examples', FILE), 'utf8')) as 
 const byType = (type: string): FlowNode[] => nodes.filter((n) => n.type === type);
 const modules = [
   siteNode, findNode, writeNode, uploadNode,
-  ...['common/90-comment.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'network/10-mqtt.js'].map(coreNodeModule),
+  ...['common/20-inject.js', 'common/90-comment.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'network/10-mqtt.js'].map(coreNodeModule),
 ];
 
 interface Result {
@@ -36,6 +36,7 @@ interface Result {
   status: 'published' | 'rejected' | 'failed';
   version?: { type: string; id: number };
   created?: boolean;
+  skipped?: boolean;
   reason?: string;
   retryable?: boolean;
   code?: string;
@@ -97,10 +98,13 @@ describe('example 04: run on the emulator', () => {
     const found = await sg.findOne('Shot', [], { fields: ['code'], sort: 'id' });
     shot = { code: String(found!.code), id: found!.id };
     workDir = mkdtempSync(join(tmpdir(), 'sg-node-example4-'));
-    helper.settings({ fileWorkingDirectory: workDir });
+    process.env.FARM_MEDIA_ROOT = workDir;
+    // One attempt per request: the failure case below should not wait through the backoff.
+    helper.settings({ fileWorkingDirectory: workDir, shotgridSiteRetries: 0 });
   });
   after(async () => {
     delete process.env.SHOTGRID_SITE;
+    delete process.env.FARM_MEDIA_ROOT;
     await sg.close();
     await emulator.close();
     rmSync(workDir, { recursive: true, force: true });
@@ -134,6 +138,8 @@ describe('example 04: run on the emulator', () => {
     assert.deepEqual(second.result.version, first.result.version, 'the job delivered again made another Version');
     assert.equal(first.result.created, true);
     assert.equal(second.result.created, false);
+    assert.equal(first.result.skipped, false);
+    assert.equal(second.result.skipped, true, 'the movie was sent again');
     const versions = await versionsOf(jobId);
     assert.equal(versions.length, 1);
     assert.equal((versions[0]!.entity as { id: number }).id, shot.id);
@@ -160,10 +166,35 @@ describe('example 04: run on the emulator', () => {
     assert.deepEqual(await versionsOf('ex4_job_0002'), []);
     assert.deepEqual(await versionsOf('ex4_job_0003'), []);
 
+    // Every job above has its result out: none is left noted as in progress.
+    const flowContext = (helper.getNode('ex4-check-job') as unknown as { context(): { flow: { get(key: string): unknown; set(key: string, value: unknown): void } } }).context().flow;
+    assert.deepEqual(flowContext.get('farmJobs'), {});
+
+    // A job noted as in progress when the worker stopped runs again at the next start.
+    const cutOff = { jobId: 'ex4_job_cut_off', shot: shot.code, movie: writeMovie(workDir, 'ex4_job_cut_off', 4000), frames: '1-3' };
+    flowContext.set('farmJobs', { [cutOff.jobId]: { job: cutOff, run: 'an earlier start' } });
+    const resumed = nextInput(out, 20_000);
+    helper.getNode('ex4-restart').receive({});
+    const resumedResult = (await resumed).payload as Result;
+    assert.equal(resumedResult.jobId, cutOff.jobId);
+    assert.equal(resumedResult.status, 'published', JSON.stringify(resumedResult));
+    assert.equal((await versionsOf(cutOff.jobId)).length, 1);
+    assert.deepEqual(flowContext.get('farmJobs'), {});
+
+    // A movie that is not there: rejected before anything is created.
     const missingFile = await run({ jobId: 'ex4_job_0004', shot: shot.code, movie: 'media/not-rendered.mov' });
-    assert.equal(missingFile.result.status, 'failed');
-    assert.equal(missingFile.result.code, 'SG_FILE');
-    assert.equal(missingFile.result.retryable, false, 'a missing movie will be missing next time too');
+    assert.deepEqual(missingFile.result, { jobId: 'ex4_job_0004', status: 'rejected', reason: 'movie not found: media/not-rendered.mov' });
+    assert.deepEqual(await versionsOf('ex4_job_0004'), []);
+
+    // The site fails the upload (a 503 on asking for the upload link): failed, retryable, and the
+    // Version this delivery created is retired, so no Version is left without its movie.
+    emulator.faults.script({ route: 'upload_init', kind: 'http503', count: 5 });
+    const outage = await run({ jobId: 'ex4_job_0005', shot: shot.code, movie: writeMovie(workDir, 'ex4_job_0005', 1000) });
+    emulator.faults.clear();
+    assert.equal(outage.result.status, 'failed', JSON.stringify(outage.result));
+    assert.equal(outage.result.retryable, true);
+    assert.equal(outage.result.code, 'SG_SERVER');
+    assert.deepEqual(await versionsOf('ex4_job_0005'), [], 'a movie-less Version was left behind');
   });
 
   const mosquitto = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));

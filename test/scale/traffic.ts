@@ -22,6 +22,7 @@ export class Traffic {
   readonly partsDone = new Map<string, number>();
   lastRequestAt = Date.now();
   private readonly inFlight = new Map<IncomingMessage, PutInFlight>();
+  private readonly watched = new WeakSet<object>();
   private readonly onStart = (message: unknown): void => this.started((message as { request: IncomingMessage }).request);
   private readonly onFinish = (message: unknown): void => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
@@ -58,8 +59,15 @@ export class Traffic {
     if (!jobId) return;
     const part = Number(new URL(req.url, 'http://site').searchParams.get('partNumber') ?? 0);
     this.inFlight.set(req, { jobId, part, clientPort: req.socket.remotePort ?? 0 });
-    // A PUT cut off by a killed worker never finishes: forget it when its socket goes.
-    req.socket.once('close', () => this.inFlight.delete(req));
+    // A PUT cut off by a killed worker never finishes: forget it when its socket goes (one
+    // listener per socket, which carries many requests).
+    if (!this.watched.has(req.socket)) {
+      this.watched.add(req.socket);
+      const socket = req.socket;
+      socket.once('close', () => {
+        for (const r of this.inFlight.keys()) if (r.socket === socket) this.inFlight.delete(r);
+      });
+    }
   }
 
   private finished(req: IncomingMessage, res: ServerResponse): void {

@@ -77,6 +77,8 @@ export function layOut(userDir: string, port: number, setup: WorkerSetup): void 
     logging: { console: { level: 'info', metrics: false, audit: false } },
     // A restarted worker reconnects at once (default 5 s).
     mqttReconnectTime: 1000,
+    // Example 4 notes jobs in progress in "file", so a killed worker finishes them after its restart.
+    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { cache: false } } },
     shotgridUploadConcurrency: setup.transfer.partsInFlight,
     shotgridUploadPartSize: setup.transfer.partSize,
     shotgridUploadMultipartThreshold: setup.transfer.multipartThreshold,
@@ -109,6 +111,7 @@ export class Worker {
         FARM_MQTT_HOST: this.setup.broker.host,
         FARM_MQTT_PORT: String(this.setup.broker.port),
         FARM_WORKER_ID: this.name,
+        FARM_MEDIA_ROOT: this.setup.mediaDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
