@@ -19,6 +19,10 @@ function md(text: string): string {
 export function resultsTable(results: MeasureResult[]): string {
   const lines = ['| id | measure | ours | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|'];
   for (const r of results) {
+    if (r.skipped !== undefined) {
+      lines.push(`| ${r.id} | ${md(r.measure)} | — | — | — | ${md(r.target)} | **skipped**: ${md(r.skipped)} |`);
+      continue;
+    }
     lines.push(`| ${r.id} | ${md(r.measure)} | ${cell(r.ours, r.unit)} | ${cell(r.baseline, r.unit)} | ${ratioCell(r)} | ${md(r.target)} | ${r.met ? 'yes' : '**no**'} |`);
   }
   return lines.join('\n');

@@ -5,7 +5,7 @@ export interface MeasureResult {
   id: string;
   /** What was measured, one line (the README table's "measure" column). */
   measure: string;
-  ours: number;
+  ours: number | null;
   baseline: number | null;
   /** As the target states it: `ours/baseline`, or `baseline/ours` for "× faster" targets. */
   ratio: number | null;
@@ -15,6 +15,8 @@ export interface MeasureResult {
   target: string;
   met: boolean;
   params: Record<string, unknown>;
+  /** Why the measure could not run here (e.g. no radosgw without root): shown loudly, never `met`. */
+  skipped?: string;
   /** Peers measured side by side (P10-P13): each one's medians, rendered as their own table. */
   contenders?: Contender[];
 }
