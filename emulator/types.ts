@@ -26,7 +26,10 @@ export type FaultKind =
   | 'reset' // connection destroyed part-way through the request or response body
   | 'stall' // no bytes for `stallMs` (default 30 s) then the socket is destroyed
   | 'token_expire' // the bearer on this request is treated as expired → 401 code 102
-  | 'url_expire'; // the signed storage URL on this request is treated as expired → 403 AccessDenied
+  | 'url_expire' // the signed storage URL on this request is treated as expired → 403 AccessDenied
+  | 'corrupt_transit' // one byte flipped on the wire: a storage PUT's body as it arrives (Content-MD5 → 400 BadDigest), a download's answer body
+  | 'corrupt_at_rest' // a storage PUT is stored and answered intact, then one byte of the stored bytes is flipped (the ETag still names the original)
+  | 'etag_mismatch'; // a storage PUT is stored intact but answered with an ETag that is not the MD5 of its bytes (a storage that does not check Content-MD5)
 
 /** A scripted fault: applied to the next `count` matching requests, in order of scripting. */
 export interface ScriptedFault {
@@ -54,6 +57,8 @@ export interface ScriptedFault {
   resetAfterBytes?: number;
   /** For `reset` on API routes: run the handler (commit the change), then destroy the socket. */
   afterHandler?: boolean;
+  /** For `corrupt_transit` / `corrupt_at_rest`: offset of the flipped byte (default: the middle). */
+  corruptAt?: number;
 }
 
 /** Random fault rates (0..1) per kind, optionally limited to some routes. */

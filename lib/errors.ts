@@ -23,7 +23,7 @@ export type ShotGridErrorCode =
   | 'SG_RATE_LIMITED'
   /** 5xx after the retries ran out. */
   | 'SG_SERVER'
-  /** A connect, header, body or stall timeout after the retries ran out. */
+  /** A connect, header, body or stall timeout after the retries ran out, or a transfer's total `timeout`. */
   | 'SG_TIMEOUT'
   /** A network failure (reset, refused, DNS) after the retries ran out. */
   | 'SG_NETWORK'
@@ -41,7 +41,12 @@ export type ShotGridErrorCode =
   /** The storage (S3 or the site's own) refused an upload or download. */
   | 'SG_STORAGE'
   /** A thumbnail is still the transient placeholder. */
-  | 'SG_THUMBNAIL_PENDING';
+  | 'SG_THUMBNAIL_PENDING'
+  /**
+   * The bytes are not what was sent or stored: a checksum (Content-MD5, ETag, download MD5) or
+   * length did not match even after one fresh attempt. Nothing was completed or kept.
+   */
+  | 'SG_INTEGRITY';
 
 /** One entry of the server's `errors[]` envelope. */
 export interface ShotGridServerError {

@@ -19,7 +19,9 @@ import { hashString, seededRandom } from './prng.js';
 type Decision = Awaited<ReturnType<FaultEngine['intercept']>>;
 
 /** Fixed order in which random rates are laid on the [0,1) line: the draw picks one kind. */
-const KIND_ORDER: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire'];
+const KIND_ORDER: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire', 'corrupt_transit', 'corrupt_at_rest', 'etag_mismatch'];
+/** Kinds the storage handlers carry out on the bytes (PUT bodies, download answers). */
+const BYTE_KINDS: ReadonlySet<FaultKind> = new Set(['corrupt_transit', 'corrupt_at_rest', 'etag_mismatch']);
 const DEFAULT_RATE_ROUTES: readonly RouteClass[] = ['token', 'api', 'upload_init', 'part_link', 'complete', 'abort', 'storage_put', 'download'];
 const DEFAULT_STALL_MS = 30_000;
 const DEFAULT_RETRY_AFTER = 1;
@@ -31,6 +33,7 @@ interface FaultPlan {
   stallMs?: number;
   resetAfterBytes?: number;
   afterHandler?: boolean;
+  corruptAt?: number;
   /** Drawn from the rates (not scripted). */
   random?: boolean;
 }
@@ -60,6 +63,8 @@ const MIN_EXPIRE_AGE_MS = 1000;
 function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMessage, bearerFresh: boolean): boolean {
   if (kind === 'token_expire') return bearerRoute(route, req) && !bearerFresh;
   if (kind === 'url_expire') return ['storage_put', 'download', 'upload_init', 'part_link'].includes(route);
+  if (kind === 'corrupt_transit') return isStorageRequest(req) && (route === 'storage_put' || route === 'download');
+  if (BYTE_KINDS.has(kind)) return isStorageRequest(req) && route === 'storage_put';
   return true;
 }
 
@@ -145,6 +150,12 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
       case 'url_expire':
         setHandlerFault(req, { kind: 'url_expire' });
         return 'url_expire';
+      case 'corrupt_transit': case 'corrupt_at_rest':
+        setHandlerFault(req, { kind: plan.kind, at: plan.corruptAt });
+        return 'none';
+      case 'etag_mismatch':
+        setHandlerFault(req, { kind: 'etag_mismatch' });
+        return 'none';
       case 'stall':
         if (canExpectStall(counters)) counters.expectStall(route);
         await stall(req, plan.stallMs ?? DEFAULT_STALL_MS);

@@ -14,10 +14,10 @@ export function declaredLength(req: IncomingMessage): number | undefined {
 /** Outcome of receiving a body. */
 export type ReceiveOutcome = { ok: true; received: Received } | { ok: false; idle: boolean };
 
-/** Streams the request body to a temp file at the storage's bandwidth. */
-export async function receiveBody(state: FileState, req: IncomingMessage, expected: number): Promise<ReceiveOutcome> {
+/** Streams the request body to a temp file at the storage's bandwidth (`flipAt`: a fault damages that byte on the way). */
+export async function receiveBody(state: FileState, req: IncomingMessage, expected: number, flipAt?: number): Promise<ReceiveOutcome> {
   try {
-    const received = await state.objects.receive(req, expected, createThrottle(state.ctx.shaper.bandwidth('storage')));
+    const received = await state.objects.receive(req, expected, createThrottle(state.ctx.shaper.bandwidth('storage')), undefined, flipAt);
     return { ok: true, received };
   } catch (err) {
     if (err instanceof ShortBodyError) return { ok: false, idle: err.idle };

@@ -19,6 +19,8 @@ export const S3_MESSAGES: Record<string, string> = {
   RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
   AuthorizationQueryParametersError: 'X-Amz-Expires must be less than a week (in seconds) that is 604800',
   MethodNotAllowed: 'The specified method is not allowed against this resource.',
+  BadDigest: 'The Content-MD5 you specified did not match what we received.',
+  InvalidDigest: 'The Content-MD5 you specified was invalid.',
 };
 
 function escapeXml(text: string): string {

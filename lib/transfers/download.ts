@@ -10,18 +10,21 @@
  *   source can give one (a field, an uploaded Attachment), after every 403 while the retry
  *   budget lasts: the fresh URL can expire too (a slow queue, clock skew), and a 403 that
  *   persists still ends with the budget. A bare URL cannot be refreshed: its 403 is final.
+ * - The length is always checked against what the storage announced, and the bytes' MD5 against a
+ *   plain-MD5 ETag; damaged bytes are fetched once more, then `SG_INTEGRITY` (nothing kept).
  */
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { abortError } from '../http/abort.js';
-import { fetchInto } from './download-fetch.js';
+import { StreamDigest } from './checksums.js';
+import { fetchInto, type DownloadCheck } from './download-fetch.js';
 import { BufferSink, FileSink, type DownloadSink } from './download-sink.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
 import { nameFromUrl, sanitizeFileName } from './file-name.js';
 import { ProgressReporter } from './progress.js';
-import { finalStorageError, storageActionOf } from './storage-errors.js';
+import { finalStorageError, integrityCounter, storageActionOf } from './storage-errors.js';
 import type { DownloadOptions, DownloadResult, DownloadSource } from './types.js';
 
 /** Default cap of `'buffer'` downloads. */
@@ -89,6 +92,8 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
   const progress = new ProgressReporter({ total: undefined, partsTotal: 1, onProgress: options.onProgress });
   let attempts = 0;
   let needsRefresh = false;
+  const check: DownloadCheck = { digest: new StreamDigest() };
+  const damaged = integrityCounter();
   try {
     const outcome = await api.retryable(
       async () => {
@@ -102,8 +107,9 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
         }
         attempts++;
         try {
-          return await fetchInto(api, { url: current.url, sink, resume, progress, signal });
+          return await fetchInto(api, { url: current.url, sink, resume, progress, check, signal });
         } catch (err) {
+          damaged(err);
           if (storageActionOf(err) !== 'refresh') throw err;
           // An expired URL: a fresh one, when the source can give it; otherwise final.
           if (!current.refresh) throw finalStorageError(err);
@@ -116,9 +122,9 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
     progress.finish();
     if (sink instanceof FileSink) {
       await sink.commit(overwrite);
-      return { path: sink.dest, bytes: outcome.total, contentType: outcome.contentType, attempts };
+      return { path: sink.dest, bytes: outcome.total, contentType: outcome.contentType, attempts, verified: outcome.verified, checksums: check.digest.result() };
     }
-    return { buffer: (sink as BufferSink).result(), bytes: outcome.total, contentType: outcome.contentType, attempts };
+    return { buffer: (sink as BufferSink).result(), bytes: outcome.total, contentType: outcome.contentType, attempts, verified: outcome.verified, checksums: check.digest.result() };
   } catch (err) {
     await sink.discard();
     throw signal?.aborted ? abortError(signal, { attempts }) : err;

@@ -1,13 +1,14 @@
 /**
  * The parts of a multipart upload: one generator of part numbers feeding `concurrency` workers
- * (as @aws-sdk/lib-storage does), each part streamed from disk by offset with its own retries
- * and fresh links. The first part that fails for good stops every other worker at once; the
+ * (as @aws-sdk/lib-storage does), each part read once from disk by offset into its worker's
+ * buffer, sent with its Content-MD5, with its own retries and fresh links. The first part that fails for good stops every other worker at once; the
  * caller then aborts the upload on the site.
  */
 import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
-import { abortError } from '../http/abort.js';
+import { abortError, raceAbort } from '../http/abort.js';
+import { md5Of, readSpan, type FileDigest } from './checksums.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
@@ -27,6 +28,8 @@ export interface PartsJob {
   signal?: AbortSignal;
   /** Counts storage attempts. */
   onAttempt: () => void;
+  /** The file's checksums, fed with every part in order. */
+  digest: FileDigest;
 }
 
 /** Uploads every part; returns their ETags in part order, exactly as received. */
@@ -42,8 +45,12 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   let failure: unknown;
   const takePart = (): number | undefined => (failure === undefined && !controller.signal.aborted && next <= plan.partCount ? next++ : undefined);
 
-  const uploadPart = async (partNumber: number): Promise<void> => {
+  const uploadPart = async (partNumber: number, buffer: Buffer): Promise<void> => {
     const span = partSpan(plan, partNumber);
+    // Read once: the MD5 goes out as Content-MD5, the same bytes feed the file's checksums.
+    const bytes = await readSpan(job.file, span.start, span.end, buffer);
+    const md5 = md5Of(bytes);
+    const hashed = job.digest.add(partNumber, bytes);
     const result = await putWithRetries(api, {
       // Part 1's link came with the init; every other part asks for its own, right before use.
       link: partNumber === 1 ? session.uploadUrl : undefined,
@@ -55,16 +62,14 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
         try {
           return await putToStorage(api, {
             url,
-            file: job.file,
-            start: span.start,
-            end: span.end,
+            body: { bytes, md5 },
             contentType: putContentType(url, job.fileName, true),
             what: `part ${partNumber} of ${plan.partCount}`,
             requireEtag: true,
             signal: controller.signal,
-            onBytes: (bytes) => {
-              sent += bytes;
-              progress.add(bytes, partNumber);
+            onBytes: (n) => {
+              sent += n;
+              progress.add(n, partNumber);
             },
           });
         } catch (err) {
@@ -75,12 +80,17 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
     });
     etags[partNumber - 1] = result.etag!;
     progress.partDone(partNumber);
+    // The buffer is reused for the next part only once the file's checksum has taken it.
+    await raceAbort(hashed, controller.signal);
   };
 
   const worker = async (): Promise<void> => {
+    // One buffer per worker, reused part after part: memory is concurrency × part size, flat.
+    let buffer: Buffer | undefined;
     for (let n = takePart(); n !== undefined; n = takePart()) {
       try {
-        await uploadPart(n);
+        buffer ??= Buffer.allocUnsafeSlow(plan.partSize);
+        await uploadPart(n, buffer);
       } catch (err) {
         // Only the first real failure counts: the others are the stop it caused.
         if (failure === undefined && !(isShotGridError(err) && err.code === 'SG_ABORTED' && !job.signal?.aborted)) failure = err;

@@ -37,6 +37,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export interface SameFile {
   value: unknown;
   attachment: { type: 'Attachment'; id: number };
+  /** The local file's MD5 (lowercase hex), for the result's checksums. */
+  md5: string;
 }
 
 /** Size and ETag of a stored object. */
@@ -123,19 +125,23 @@ async function localEtags(path: string, partSizes: number[], signal?: AbortSigna
   return { whole: whole.digest('hex'), multipart };
 }
 
-/** Whether the stored object is the local file, by size and (when the storage gives one) ETag. */
-async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan: UploadPlan, signal?: AbortSignal): Promise<boolean> {
-  if (info.size !== local.size) return false;
-  if (info.etag === undefined) return true;
+/**
+ * The local file's MD5 when the stored object is that file, by size and (when the storage gives
+ * one) ETag; undefined when it is not. The MD5 comes from the same one read of the file.
+ */
+async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan: UploadPlan, signal?: AbortSignal): Promise<string | undefined> {
+  if (info.size !== local.size) return undefined;
+  if (info.etag === undefined) return (await localEtags(local.path, [], signal)).whole;
   const etag = info.etag.trim().replace(/^W\//, '').replace(/"/g, '').toLowerCase();
   const single = /^[0-9a-f]{32}$/.test(etag);
   const multi = /^[0-9a-f]{32}-(\d+)$/.exec(etag);
   const parts = multi ? Number(multi[1]) : 0;
-  if (!single && !(multi && parts >= 1 && parts <= MAX_PARTS)) return false;
+  if (!single && !(multi && parts >= 1 && parts <= MAX_PARTS)) return undefined;
   const sizes = multi ? candidatePartSizes(local.size, parts, plan) : [];
-  if (multi && sizes.length === 0) return false;
+  if (multi && sizes.length === 0) return undefined;
   const computed = await localEtags(local.path, sizes, signal);
-  return single ? computed.whole === etag : computed.multipart.includes(etag);
+  const same = single ? computed.whole === etag : computed.multipart.includes(etag);
+  return same ? computed.whole : undefined;
 }
 
 async function readField(api: ApiCaller, target: UploadTarget, field: string, signal?: AbortSignal): Promise<unknown> {
@@ -169,7 +175,8 @@ export async function findSameFile(api: ApiCaller, target: UploadTarget, local: 
       const value: DownloadSource = { url: c.file.url, name: fileName, type: 'Attachment', id: c.id, link_type: 'upload' };
       const source = await resolveSource(api, value, undefined, signal);
       const info = await probeObject(api, source, signal);
-      if (info && (await sameContent(info, local, plan, signal))) return { value: c.value, attachment: { type: 'Attachment', id: c.id } };
+      const md5 = info && (await sameContent(info, local, plan, signal));
+      if (md5) return { value: c.value, attachment: { type: 'Attachment', id: c.id }, md5 };
     }
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
@@ -180,7 +187,7 @@ export async function findSameFile(api: ApiCaller, target: UploadTarget, local: 
 
 /** The result of an upload skipped because the target already holds the file. */
 export function skippedResult(target: UploadTarget, same: SameFile): UploadResult {
-  return { target, value: same.value, attachment: same.attachment, bytes: 0, parts: 0, attempts: 0, multipart: false, skipped: true };
+  return { target, value: same.value, attachment: same.attachment, bytes: 0, parts: 0, attempts: 0, multipart: false, skipped: true, checksums: { md5: same.md5 } };
 }
 
 /** Per client: the tail of the queue of `skipIfSame` uploads, by target and file. */

@@ -5,6 +5,8 @@
  *   request with a new body after a backoff;
  * - `refresh`: 403 (expired link, `AccessDenied`, `SignatureDoesNotMatch`) — a fresh signed link
  *   first, then the request again;
+ * - `integrity`: the bytes arrived damaged (`BadDigest`, an ETag or MD5 that does not match) —
+ *   once more with a fresh body, then `SG_INTEGRITY`;
  * - `fail`: anything else (other 4xx): the storage's code and message go to the caller at once.
  *
  * Messages carry the storage host and path only: never a URL's query (its signature).
@@ -13,8 +15,12 @@ import { ShotGridError, isShotGridError } from '../errors.js';
 import { errorCodeOf, parseRetryAfter, transportError } from '../http/error-mapping.js';
 import { sanitizeSnippet } from '../http/snippet.js';
 
-/** What a failed storage request calls for. */
-export type StorageAction = 'retry' | 'refresh' | 'fail';
+/**
+ * What a failed storage request calls for. `integrity`: the bytes did not arrive intact (400
+ * `BadDigest`, an ETag or download MD5 that does not match): sent or fetched once more with a
+ * fresh body, then `SG_INTEGRITY`.
+ */
+export type StorageAction = 'retry' | 'refresh' | 'integrity' | 'fail';
 
 const actions = new WeakMap<object, StorageAction>();
 
@@ -80,6 +86,7 @@ const RETRY_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'Ser
 
 /** The action an HTTP status and storage code call for. */
 export function actionForStatus(status: number, storageCode?: string): StorageAction {
+  if (storageCode === 'BadDigest') return 'integrity';
   if (RETRY_STATUSES.has(status) || (storageCode !== undefined && RETRY_CODES.has(storageCode))) return 'retry';
   if (status === 403) return 'refresh';
   return 'fail';
@@ -123,6 +130,29 @@ export function storageTransportError(error: unknown, info: StorageRequestInfo):
 /** The error for an attempt that made no progress for `ms`: retried. */
 export function stallError(ms: number, info: StorageRequestInfo): ShotGridError {
   return mark(new ShotGridError('SG_TIMEOUT', `no progress for ${ms} ms (stalled); the attempt was abandoned (${prefix(info)})`, { method: info.method, path: describeUrl(info.url) }), 'retry');
+}
+
+/** Bytes that did not arrive intact (`SG_INTEGRITY`): tried once more with a fresh body, then final. */
+export function integrityError(message: string, info: StorageRequestInfo): ShotGridError {
+  return mark(new ShotGridError('SG_INTEGRITY', `${prefix(info)}: ${message}`, { method: info.method, path: describeUrl(info.url) }), 'integrity');
+}
+
+/** Fresh attempts after damaged bytes before `SG_INTEGRITY` is final. */
+export const INTEGRITY_RESENDS = 1;
+
+/**
+ * Counts damaged-bytes failures of one transfer: the first {@link INTEGRITY_RESENDS} pass (the
+ * caller tries again with a fresh body); after that the error becomes a final `SG_INTEGRITY`.
+ */
+export function integrityCounter(): (err: unknown) => void {
+  let seen = 0;
+  return (err) => {
+    if (storageActionOf(err) !== 'integrity' || ++seen <= INTEGRITY_RESENDS) return;
+    const e = err as ShotGridError;
+    throw mark(new ShotGridError('SG_INTEGRITY', `${e.message} (still so after ${INTEGRITY_RESENDS} fresh attempt)`, {
+      status: e.status, storageCode: e.storageCode, method: e.method, path: e.path, cause: err,
+    }), 'fail');
+  };
 }
 
 /** An answer that breaks the protocol (e.g. a part PUT without an ETag). */

@@ -1,9 +1,10 @@
 /**
  * The retry loop of one storage PUT (a single upload or one part): the client's jittered
- * backoff, a new body on every attempt, and a fresh signed link after a 403 (expired link).
+ * backoff, a new body on every attempt, a fresh signed link after a 403 (expired link), and one
+ * re-send after damaged bytes (`BadDigest`, an ETag that is not our MD5) before `SG_INTEGRITY`.
  */
 import type { ApiCaller } from '../api-caller.js';
-import { finalStorageError, storageActionOf } from './storage-errors.js';
+import { finalStorageError, integrityCounter, storageActionOf } from './storage-errors.js';
 import type { StoragePutResult } from './storage-put.js';
 
 /** One PUT with retries. */
@@ -22,6 +23,7 @@ export interface RetriedPut {
 /** Runs the PUT until it succeeds, fails for good, or the retries run out. */
 export async function putWithRetries(api: ApiCaller, run: RetriedPut): Promise<StoragePutResult> {
   let link = run.link;
+  const damaged = integrityCounter();
   return api.retryable(
     async () => {
       if (link === undefined) {
@@ -36,6 +38,7 @@ export async function putWithRetries(api: ApiCaller, run: RetriedPut): Promise<S
         return await run.put(link);
       } catch (err) {
         if (storageActionOf(err) === 'refresh') link = undefined;
+        damaged(err);
         throw err;
       }
     },

@@ -30,7 +30,7 @@ export interface UploadOptions {
   displayName?: string;
   /** Tags for the Attachment, as `{type:'Tag', id}`. Ignored for thumbnails. */
   tags?: Array<{ type: 'Tag'; id: number }>;
-  /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts). Default 20,000,000... */
+  /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts; default 8 MiB). Each part in flight is held in memory once. */
   partSize?: number;
   /** Parts in flight at once (default 8). */
   concurrency?: number;
@@ -71,6 +71,11 @@ export interface UploadResult {
   multipart: boolean;
   /** True when `skipIfSame` found the file already there: nothing was sent (`bytes` 0). */
   skipped: boolean;
+  /**
+   * The file's checksums (lowercase hex), computed from the bytes as they were read for sending
+   * (never a second read): record them (e.g. on a PublishedFile) to check copies later.
+   */
+  checksums: { md5: string; sha256?: string };
 }
 
 /** A download source: a file field of a record, an attachment / url-field value, or a URL. */
@@ -105,6 +110,14 @@ export interface DownloadResult {
   contentType?: string;
   /** HTTP attempts in all. */
   attempts: number;
+  /**
+   * How the bytes were checked: `md5` against the storage's plain-MD5 ETag; `length` only (a
+   * multipart object's `…-N` ETag, an SSE-KMS / SSE-C object, a server without ETag); `none`
+   * when the server announced no length either.
+   */
+  verified: 'md5' | 'length' | 'none';
+  /** Checksums of the bytes received (lowercase hex). */
+  checksums: { md5: string; sha256?: string };
 }
 
 /** Options of `waitForThumbnails`. */

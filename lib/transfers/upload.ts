@@ -4,7 +4,8 @@
  *
  * 1. local checks (`SG_FILE` before any request), the plan (single PUT ≤ threshold, else parts);
  * 2. the record's state before the init (so a lost completion can be checked, not repeated);
- * 3. init → PUT(s) with retries, fresh links after 403s, stall detection;
+ * 3. init → PUT(s) with retries, fresh links after 403s, stall detection, each span read once
+ *    and sent with its Content-MD5 (the file's MD5 and SHA-256 computed from the same bytes);
  * 4. completion exactly once; a multipart upload that fails or is aborted is aborted on the
  *    site (flat body) before the error is thrown, so no upload is left open;
  * 5. the field value / Attachment read back.
@@ -17,7 +18,8 @@ import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './comple
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
-import { planUpload, type UploadPlan } from './part-plan.js';
+import { FileDigest, readSpan, StreamDigest, type FileChecksums } from './checksums.js';
+import { MAX_HELD_SPAN, planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
 import { putToStorage, type StoragePutResult } from './storage-put.js';
 import { putWithRetries } from './storage-retry.js';
@@ -74,9 +76,18 @@ interface UploadRun {
   attempts: number;
 }
 
-/** The single PUT; a 403 re-inits for a fresh link. Returns the session the bytes went to. */
-async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ session: UploadSession; info: UploadInfo }> {
+/** The single PUT; a 403 re-inits for a fresh link. Returns the session the bytes went to and the file's checksums. */
+async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ session: UploadSession; info: UploadInfo; checksums: FileChecksums }> {
   let session = first;
+  // Read whole when small enough (sent with Content-MD5), else streamed and hashed on the way.
+  let held: { bytes: Buffer; md5: Buffer; checksums: FileChecksums } | undefined;
+  if (run.plan.size <= MAX_HELD_SPAN) {
+    const bytes = await readSpan(run.file, 0, run.plan.size);
+    const digest = new StreamDigest();
+    digest.update(bytes);
+    const checksums = digest.result();
+    held = { bytes, md5: Buffer.from(checksums.md5, 'hex'), checksums };
+  }
   const put = await putWithRetries(run.api, {
     link: session.uploadUrl,
     freshLink: async () => {
@@ -90,9 +101,7 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
       try {
         return await putToStorage(run.api, {
           url,
-          file: run.file,
-          start: 0,
-          end: run.plan.size,
+          body: held ?? { file: run.file, start: 0, end: run.plan.size },
           contentType: putContentType(url, run.fileName, false),
           signal: run.signal,
           onBytes: (bytes) => {
@@ -107,7 +116,8 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
     },
   });
   run.progress.partDone(1);
-  return { session, info: session.storage === 'sg' ? mergeSgReply(session.info, put) : { ...session.info } };
+  const checksums = held?.checksums ?? put.streamed!;
+  return { session, info: session.storage === 'sg' ? mergeSgReply(session.info, put) : { ...session.info }, checksums };
 }
 
 /**
@@ -147,13 +157,16 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     progress: new ProgressReporter({ total: local.size, partsTotal: plan.partCount, onProgress: options.onProgress }),
   };
 
+  let checksums: FileChecksums;
   try {
     let info: UploadInfo;
     if (plan.multipart) {
-      const etags = await uploadParts({ api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++ });
+      const digest = new FileDigest();
+      const etags = await uploadParts({ api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, digest });
       info = { ...session.info, etags };
+      checksums = digest.result();
     } else {
-      ({ session, info } = await sendSingle(run, session));
+      ({ session, info, checksums } = await sendSingle(run, session));
     }
     if (signal?.aborted) throw abortError(signal);
     await checkUnchanged(local);
@@ -175,5 +188,6 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     attempts: run.attempts,
     multipart: plan.multipart,
     skipped: false,
+    checksums: { md5: checksums.md5, sha256: checksums.sha256 },
   };
 }

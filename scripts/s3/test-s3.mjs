@@ -27,7 +27,7 @@ const optional = process.env.SG_S3_OPTIONAL === '1';
 const timings = {};
 const t0 = Date.now();
 
-const lib = ['upload-roundtrip', 'download-emulator', 'thumbnail-wait', 'upload-faults', 'transfer-large'].map((n) => join(out, 'test', 'lib', `${n}.test.js`));
+const lib = ['upload-roundtrip', 'download-emulator', 'thumbnail-wait', 'upload-faults', 'transfer-large', 'checksums'].map((n) => join(out, 'test', 'lib', `${n}.test.js`));
 const s3Tests = ['transfer-s3', 'storage-differences'].map((n) => join(out, 'test', 's3', `${n}.test.js`));
 
 function seconds(since) {

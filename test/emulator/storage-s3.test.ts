@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { openSite, type TestSite } from './api-helpers.js';
@@ -142,6 +143,41 @@ describe('storage PUT bodies', () => {
       clearInterval(sampler);
     }
     assert.ok(peak - base < 100 * 1024 * 1024, `RSS grew by ${Math.round((peak - base) / 1048576)} MiB for a 160 MiB upload`);
+  });
+});
+
+describe('storage checksums', () => {
+  test('Content-MD5 is checked as S3 does: wrong → 400 BadDigest (nothing stored), malformed → 400 InvalidDigest, right → 200 with that MD5 as ETag', async () => {
+    const body = bytesOf(50_000, 7);
+    const md5 = createHash('md5').update(body);
+    const digest = md5.digest();
+    const stored = site.emu.counters.snapshot().bytesStored;
+    const { url } = await uploadUrl('digest.bin');
+    const wrong = await putBytes(url, body, { 'content-md5': createHash('md5').update('other').digest('base64') });
+    assert.equal(wrong.status, 400);
+    assert.equal(s3Code(wrong), 'BadDigest');
+    const malformed = await putBytes(url, body, { 'content-md5': 'not-a-digest' });
+    assert.equal(malformed.status, 400);
+    assert.equal(s3Code(malformed), 'InvalidDigest');
+    assert.equal(site.emu.counters.snapshot().bytesStored, stored, 'nothing refused was stored');
+    const right = await putBytes(url, body, { 'content-md5': digest.toString('base64') });
+    assert.equal(right.status, 200);
+    assert.equal(right.headers.get('etag'), `"${digest.toString('hex')}"`);
+  });
+
+  test('GET carries the ETag; If-Range with another ETag sends the whole object (200), with this one the range (206)', async () => {
+    const body = bytesOf(10_000, 9);
+    await uploadSingle(site, 'versions/4/sg_uploaded_movie', 'ifrange.bin', body);
+    const value = (await readField(site, 'versions', 4, 'sg_uploaded_movie')) as any;
+    const whole = await getBytes(value.url);
+    const etag = whole.headers.get('etag')!;
+    assert.equal(etag, `"${createHash('md5').update(body).digest('hex')}"`);
+    const same = await getBytes(value.url, { range: 'bytes=100-', 'if-range': etag });
+    assert.equal(same.status, 206);
+    assert.ok(same.body.equals(body.subarray(100)));
+    const changed = await getBytes(value.url, { range: 'bytes=100-', 'if-range': '"0123456789abcdef0123456789abcdef"' });
+    assert.equal(changed.status, 200);
+    assert.ok(changed.body.equals(body));
   });
 });
 

@@ -104,7 +104,9 @@ async function changedMidway(name: string, multipart: boolean, change: (path: st
   env.emu.configure({ shaping: { storageBandwidth: 4 * MiB } });
   const before = env.emu.counters.snapshot();
   let changed = false;
-  const upload = env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, path, {
+  // A patient stall limit: a shaped storage takes a while to drain the bytes the kernel buffered
+  // after the last one was handed over, which is not a stall.
+  const upload = env.client({ timeouts: { stall: 10_000 } }).upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, path, {
     ...(multipart ? { partSize: 5 * MiB, multipartThreshold: 5 * MiB, concurrency: 1 } : {}),
     // The first progress report comes while bytes are moving: change the file then.
     onProgress: () => {

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import { Agent } from 'undici';
 import type { ApiCaller } from '../../lib/api-caller.js';
 import { storageOnlyApi } from './fixtures/storage-api.js';
 import { downloadFile } from '../../lib/transfers/download.js';
+import { StreamDigest } from '../../lib/transfers/checksums.js';
 import { fetchInto } from '../../lib/transfers/download-fetch.js';
 import { BufferSink } from '../../lib/transfers/download-sink.js';
 import { ProgressReporter } from '../../lib/transfers/progress.js';
@@ -186,8 +187,68 @@ test('a slow local disk is not taken for a stalled server', async () => {
     await write(chunk);
   };
   const quick: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 150 } };
-  const outcome = await fetchInto(quick, { url: url('j.mov'), sink, resume: true, progress: new ProgressReporter({ total: undefined, partsTotal: 1 }) });
+  const outcome = await fetchInto(quick, { url: url('j.mov'), sink, resume: true, progress: new ProgressReporter({ total: undefined, partsTotal: 1 }), check: { digest: new StreamDigest() } });
   assert.equal(outcome.total, body.length);
   assert.deepEqual(ranges, [undefined], 'one request: no stall, no resume');
   assert.ok(sink.result().equals(body));
+});
+
+/** Serves `content` with a quoted-MD5 ETag, honouring Range and If-Range as S3 would, optionally cut. */
+function sendVersion(req: IncomingMessage, res: ServerResponse, content: Buffer, opts: { cutAt?: number; ignoreIfRange?: boolean } = {}): void {
+  const etag = `"${createHash('md5').update(content).digest('hex')}"`;
+  ifRanges.push(req.headers['if-range'] as string | undefined);
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const sameObject = opts.ignoreIfRange || req.headers['if-range'] === undefined || req.headers['if-range'] === etag;
+  const from = m && sameObject ? Number(m[1]) : 0;
+  const part = content.subarray(from);
+  const headers: Record<string, string | number> = { etag, 'content-length': part.length, 'accept-ranges': 'bytes' };
+  if (from > 0) headers['content-range'] = `bytes ${from}-${content.length - 1}/${content.length}`;
+  res.writeHead(from > 0 ? 206 : 200, headers);
+  if (opts.cutAt === undefined) return void res.end(part);
+  res.write(part.subarray(0, opts.cutAt), () => setTimeout(() => res.socket?.destroy(), 20));
+}
+let ifRanges: Array<string | undefined> = [];
+
+test('a resume sends If-Range with the ETag: an object that changed meanwhile comes whole, never stitched', async (t) => {
+  const v1 = randomBytes(1024 * 1024);
+  const v2 = randomBytes(1024 * 1024);
+  ifRanges = [];
+  reset((req, res, n) => sendVersion(req, res, n === 1 ? v1 : v2, n === 1 ? { cutAt: 300_000 } : {}));
+  const dest = join(dir, 'changed.mov');
+  t.after(() => rmSync(dest, { force: true }));
+  const result = await downloadFile(api, url('changed.mov'), dest);
+  assert.equal(ifRanges[1], `"${createHash('md5').update(v1).digest('hex')}"`, 'the resume named the object it continues');
+  assert.ok(readFileSync(dest).equals(v2), 'the new object, whole');
+  assert.equal(result.verified, 'md5');
+  assert.equal(result.checksums.md5, createHash('md5').update(v2).digest('hex'));
+});
+
+test('a storage that ignores If-Range and sends a range of another ETag makes the download start over', async (t) => {
+  const v1 = randomBytes(1024 * 1024);
+  const v2 = randomBytes(1024 * 1024);
+  reset((req, res, n) => sendVersion(req, res, n === 1 ? v1 : v2, n === 1 ? { cutAt: 300_000 } : { ignoreIfRange: true }));
+  const dest = join(dir, 'ignored.mov');
+  t.after(() => rmSync(dest, { force: true }));
+  const result = await downloadFile(api, url('ignored.mov'), dest);
+  assert.equal(ranges[2], undefined, 'third request from byte 0');
+  assert.ok(readFileSync(dest).equals(v2));
+  assert.equal(result.attempts, 3);
+});
+
+test('bytes that do not hash to the plain-MD5 ETag are fetched once more, then SG_INTEGRITY with nothing left', async () => {
+  const content = randomBytes(256 * 1024);
+  const etag = `"${createHash('md5').update(randomBytes(8)).digest('hex')}"`;
+  reset((_req, res) => {
+    res.writeHead(200, { etag, 'content-length': content.length });
+    res.end(content);
+  });
+  const out = mkdtempSync(join(dir, 'bad-'));
+  await assert.rejects(downloadFile(api, url('bad.mov'), join(out, 'bad.mov')), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'SG_INTEGRITY');
+    assert.match(err.message, /not to the object's ETag/);
+    return true;
+  });
+  assert.equal(ranges.length, 2, 'one fresh attempt from byte 0');
+  assert.deepEqual(ranges, [undefined, undefined]);
+  assert.deepEqual(filesIn(out), []);
 });

@@ -14,6 +14,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProbeJob, ProbeReport } from './fixtures/upload-rss-probe.js';
 import { EXTERNAL_S3, sha256File, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
+import { DEFAULT_PART_SIZE } from '../../lib/transfers/part-plan.js';
 
 const LARGE = process.env.SG_TEST_LARGE === '1';
 // Against real S3 (`npm run test:s3`) the round trip is 1 GiB: radosgw keeps every byte on disk.
@@ -63,7 +64,7 @@ test(`a ${LABEL} sparse file: parallel multipart upload and download, each under
   const result = up.result as { multipart: boolean; parts: number; bytes: number; attempts: number };
   assert.equal(result.multipart, true);
   assert.equal(result.bytes, SIZE);
-  assert.equal(result.parts, Math.ceil(SIZE / 20_000_000));
+  assert.equal(result.parts, Math.ceil(SIZE / DEFAULT_PART_SIZE));
   assert.ok(up.maxRssBytes < RSS_LIMIT, `upload peak RSS ${(up.maxRssBytes / 1024 ** 2).toFixed(1)} MiB`);
   const now = env.emu.counters.snapshot();
   assert.equal(now.multipartOpen, 0);

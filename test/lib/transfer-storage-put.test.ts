@@ -98,7 +98,7 @@ test('one PUT sends exactly the span with Content-Length, not chunked, without A
   reset((_req, res, body) => ok(res, body));
   const start = 1000;
   const end = 1000 + 2 * 1024 * 1024;
-  const result = await putToStorage(api, { url: signed('/bucket/a.bin'), file, start, end, contentType: 'video/quicktime', requireEtag: true });
+  const result = await putToStorage(api, { url: signed('/bucket/a.bin'), body: { file, start, end }, contentType: 'video/quicktime', requireEtag: true });
   assert.equal(result.status, 200);
   assert.equal(result.etag, `"${createHash('md5').update(bytes.subarray(start, end)).digest('hex')}"`);
   const [s] = seen;
@@ -122,7 +122,7 @@ test('every retry sends a new, complete body (503 SlowDown, 500 after the body w
     link: signed('/bucket/b.bin'),
     freshLink: () => Promise.reject(new Error('not expected')),
     onAttempt: () => attempts++,
-    put: (url) => putToStorage(api, { url, file, start: 0, end: bytes.length }),
+    put: (url) => putToStorage(api, { url, body: { file, start: 0, end: bytes.length } }),
   });
   assert.equal(result.status, 200);
   assert.equal(attempts, 3);
@@ -138,7 +138,7 @@ test('a stalled attempt is abandoned after the stall time and retried', async ()
     link: signed('/bucket/c.bin'),
     freshLink: () => Promise.reject(new Error('not expected')),
     onAttempt: () => attempts++,
-    put: (url) => putToStorage(api, { url, file, start: 0, end: bytes.length }),
+    put: (url) => putToStorage(api, { url, body: { file, start: 0, end: bytes.length } }),
   });
   assert.equal(result.status, 200);
   assert.equal(attempts, 2);
@@ -158,7 +158,7 @@ test('a 403 asks for a fresh link and retries with it', async () => {
       fresh++;
       return signed('/bucket/new.bin');
     },
-    put: (url) => putToStorage(api, { url, file, start: 0, end: 10 }),
+    put: (url) => putToStorage(api, { url, body: { file, start: 0, end: 10 } }),
   });
   assert.equal(result.status, 200);
   assert.equal(fresh, 1);
@@ -173,7 +173,7 @@ test('other 4xx fail at once with the storage code and message, and no signature
       link: signed('/bucket/d.bin'),
       freshLink: () => Promise.reject(new Error('not expected')),
       onAttempt: () => attempts++,
-      put: (url) => putToStorage(api, { url, file, start: 0, end: 10 }),
+      put: (url) => putToStorage(api, { url, body: { file, start: 0, end: 10 } }),
     }),
     (err: Error & { code?: string; storageCode?: string; status?: number }) => {
       assert.equal(err.code, 'SG_STORAGE');
@@ -192,14 +192,14 @@ test('a part answered without an ETag is an error; the signal aborts a stalled P
     res.writeHead(200, { 'content-length': 0 });
     res.end();
   });
-  await assert.rejects(putToStorage(api, { url: signed('/bucket/e.bin'), file, start: 0, end: 10, requireEtag: true }), { code: 'SG_STORAGE', message: /without an ETag/ });
+  await assert.rejects(putToStorage(api, { url: signed('/bucket/e.bin'), body: { file, start: 0, end: 10 }, requireEtag: true }), { code: 'SG_STORAGE', message: /without an ETag/ });
 
   reset(() => undefined, [1]);
   const controller = new AbortController();
   const slow: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 10_000 } };
   const t0 = performance.now();
   setTimeout(() => controller.abort(), 100);
-  await assert.rejects(putToStorage(slow, { url: signed('/bucket/f.bin'), file, start: 0, end: bytes.length, signal: controller.signal }), { code: 'SG_ABORTED' });
+  await assert.rejects(putToStorage(slow, { url: signed('/bucket/f.bin'), body: { file, start: 0, end: bytes.length }, signal: controller.signal }), { code: 'SG_ABORTED' });
   assert.ok(performance.now() - t0 < 2000, 'aborted promptly');
 });
 
@@ -214,9 +214,71 @@ test('a file that shrinks during the upload fails with SG_FILE at once', async (
       freshLink: () => Promise.reject(new Error('not expected')),
       onAttempt: () => attempts++,
       // Claims 2000 bytes, as planned before the file was cut to 1000.
-      put: (url) => putToStorage(api, { url, file: shrinking, start: 0, end: 2000 }),
+      put: (url) => putToStorage(api, { url, body: { file: shrinking, start: 0, end: 2000 } }),
     }),
     { code: 'SG_FILE', message: /changed while it was being uploaded/ },
   );
   assert.equal(attempts, 1);
+});
+
+test('a span held in memory goes with its Content-MD5; a storage ETag that is not that MD5 is re-sent once, then SG_INTEGRITY', async () => {
+  const span = bytes.subarray(0, 100_000);
+  const md5 = createHash('md5').update(span).digest();
+  reset((_req, res, body) => ok(res, body));
+  const good = await putToStorage(api, { url: signed('/bucket/h.bin'), body: { bytes: span, md5 }, requireEtag: true });
+  assert.equal(good.etag, `"${md5.toString('hex')}"`);
+  assert.equal(seen[0]!.headers['content-md5'], md5.toString('base64'));
+  assert.equal(seen[0]!.sha, sha(span));
+
+  // A storage that stored something else: its ETag names other bytes.
+  reset((_req, res) => {
+    res.writeHead(200, { etag: `"${'0'.repeat(32)}"`, 'content-length': 0 });
+    res.end();
+  });
+  let attempts = 0;
+  await assert.rejects(
+    putWithRetries(api, {
+      link: signed('/bucket/i.bin'),
+      freshLink: () => Promise.reject(new Error('not expected')),
+      onAttempt: () => attempts++,
+      put: (url) => putToStorage(api, { url, body: { bytes: span, md5 }, what: 'part 2 of 3' }),
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SG_INTEGRITY');
+      assert.match(err.message, /part 2 of 3.*ETag 0{32} is not the MD5 of the bytes sent/);
+      assert.doesNotMatch(err.message, /s3cr3tsig/);
+      return true;
+    },
+  );
+  assert.equal(attempts, 2, 'one re-send, then final');
+
+  // S3's answer to damaged bytes: 400 BadDigest, re-sent once and then SG_INTEGRITY.
+  reset((_req, res) => s3Error(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.'));
+  attempts = 0;
+  await assert.rejects(
+    putWithRetries(api, {
+      link: signed('/bucket/j.bin'),
+      freshLink: () => Promise.reject(new Error('not expected')),
+      onAttempt: () => attempts++,
+      put: (url) => putToStorage(api, { url, body: { bytes: span, md5 } }),
+    }),
+    { code: 'SG_INTEGRITY', storageCode: 'BadDigest', message: /BadDigest/ },
+  );
+  assert.equal(attempts, 2);
+});
+
+test('a multipart ETag or an SSE-KMS object cannot be compared, so it is not taken for damage', async () => {
+  const span = bytes.subarray(0, 1000);
+  const md5 = createHash('md5').update(span).digest();
+  reset((_req, res) => {
+    res.writeHead(200, { etag: `"${'a'.repeat(32)}"`, 'x-amz-server-side-encryption': 'aws:kms', 'content-length': 0 });
+    res.end();
+  });
+  const kms = await putToStorage(api, { url: signed('/bucket/k.bin'), body: { bytes: span, md5 } });
+  assert.equal(kms.status, 200);
+  reset((_req, res) => {
+    res.writeHead(200, { etag: `"${'b'.repeat(32)}-3"`, 'content-length': 0 });
+    res.end();
+  });
+  assert.equal((await putToStorage(api, { url: signed('/bucket/l.bin'), body: { bytes: span, md5 } })).status, 200);
 });

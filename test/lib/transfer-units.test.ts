@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_PARTS, MIN_PART_SIZE, partSpan, planUpload } from '../../lib/transfers/part-plan.js';
+import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partSpan, planUpload } from '../../lib/transfers/part-plan.js';
 import { ProgressReporter } from '../../lib/transfers/progress.js';
 import { actionForStatus, parseStorageErrorBody, storageActionOf, storageHttpError, describeUrl } from '../../lib/transfers/storage-errors.js';
 import { nameFromUrl, sanitizeFileName } from '../../lib/transfers/file-name.js';
@@ -18,14 +18,15 @@ import { parseContentRange } from '../../lib/transfers/download-fetch.js';
 import { checkUploadFile, uploadFileName } from '../../lib/transfers/local-file.js';
 import type { TransferProgress } from '../../lib/transfers/types.js';
 
-test('the threshold is strict: 20,000,000 bytes is one PUT, 20,000,001 is multipart', () => {
+test('the threshold is strict: 20,000,000 bytes is one PUT, 20,000,001 is multipart in 8 MiB parts', () => {
   assert.deepEqual(planUpload(20_000_000), { size: 20_000_000, multipart: false, partSize: 20_000_000, partCount: 1, concurrency: 1 });
   const plan = planUpload(20_000_001);
   assert.equal(plan.multipart, true);
-  assert.equal(plan.partCount, 2);
-  assert.deepEqual(partSpan(plan, 1), { partNumber: 1, start: 0, end: 20_000_000 });
-  assert.deepEqual(partSpan(plan, 2), { partNumber: 2, start: 20_000_000, end: 20_000_001 });
-  assert.equal(plan.concurrency, 2, 'never more workers than parts');
+  assert.equal(DEFAULT_PART_SIZE, 8 * 1024 * 1024);
+  assert.equal(plan.partCount, 3);
+  assert.deepEqual(partSpan(plan, 1), { partNumber: 1, start: 0, end: DEFAULT_PART_SIZE });
+  assert.deepEqual(partSpan(plan, 3), { partNumber: 3, start: 2 * DEFAULT_PART_SIZE, end: 20_000_001 });
+  assert.equal(plan.concurrency, 3, 'never more workers than parts');
 });
 
 test('parts are at least 5 MiB and grow so that any file fits in 10,000 parts', () => {

@@ -1,0 +1,131 @@
+/**
+ * Checksums of uploads and downloads, computed from the bytes as they are read or received (one
+ * pass, never a second read of the file):
+ *
+ * - {@link readSpan} reads a span of the file once into memory; its MD5 becomes the PUT's
+ *   `Content-MD5`, so the storage checks the bytes in transit (400 `BadDigest`);
+ * - {@link FileDigest} hashes the whole file (MD5 and SHA-256) from those spans in file order,
+ *   whatever order the parts are read in, for `UploadResult.checksums`;
+ * - {@link plainMd5Etag} tells whether a storage ETag is the MD5 of the object's bytes, the only
+ *   case in which it can be compared (not a multipart `…-N` ETag, not an SSE-KMS / SSE-C object).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { ShotGridError } from '../errors.js';
+import { errorCodeOf } from '../http/error-mapping.js';
+
+/** The checksums of an uploaded file (lowercase hex). */
+export interface FileChecksums {
+  md5: string;
+  sha256: string;
+}
+
+/** Bytes asked of the file system per read call (reads land straight in the span's buffer). */
+const READ_CALL = 4 * 1024 * 1024;
+
+/** `SG_FILE` for a file that could not be read mid-upload (deleted, replaced, unreadable). */
+export function fileReadError(file: string, err: unknown): ShotGridError {
+  const code = errorCodeOf(err);
+  const why = code === 'ENOENT' ? 'was deleted while it was being uploaded' : `could not be read while it was being uploaded (${code ?? String(err)})`;
+  return new ShotGridError('SG_FILE', `${file} ${why}`, { cause: err });
+}
+
+/**
+ * Reads `[start, end)` of `file` into `into` (reused between spans to keep memory flat), or a new
+ * buffer. `SG_FILE` when the file is gone, unreadable or shorter than planned.
+ */
+export async function readSpan(file: string, start: number, end: number, into?: Buffer): Promise<Buffer> {
+  const length = end - start;
+  const bytes = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw fileReadError(file, err);
+  }
+  try {
+    for (let off = 0; off < length; ) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(bytes, off, Math.min(READ_CALL, length - off), start + off));
+      } catch (err) {
+        throw fileReadError(file, err);
+      }
+      if (bytesRead === 0) throw new ShotGridError('SG_FILE', `${file} changed while it was being uploaded (it ended at byte ${start + off}, ${end} planned)`);
+      off += bytesRead;
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return bytes;
+}
+
+/** MD5 of bytes. */
+export function md5Of(bytes: Buffer): Buffer {
+  return createHash('md5').update(bytes).digest();
+}
+
+/**
+ * The ETag's hex digest when it is the plain MD5 of the bytes (`"<32 hex>"`), else undefined:
+ * multipart ETags (`…-N`), weak ETags, and objects encrypted with SSE-KMS or SSE-C (whose ETag
+ * is not an MD5 of the content) cannot be compared.
+ */
+export function plainMd5Etag(etag: string | undefined, headers: Record<string, string | string[] | undefined>): string | undefined {
+  if (etag === undefined) return undefined;
+  const sse = String(headers['x-amz-server-side-encryption'] ?? '').toLowerCase();
+  if (sse.startsWith('aws:kms') || headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined) return undefined;
+  const m = /^"?([0-9a-f]{32})"?$/i.exec(etag.trim());
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/** MD5 and SHA-256 of a byte stream, fed in order. */
+export class StreamDigest {
+  #md5: Hash = createHash('md5');
+  #sha256: Hash = createHash('sha256');
+
+  update(bytes: Buffer): void {
+    this.#md5.update(bytes);
+    this.#sha256.update(bytes);
+  }
+
+  /** Starts over (a download restarted from byte 0). */
+  reset(): void {
+    this.#md5 = createHash('md5');
+    this.#sha256 = createHash('sha256');
+  }
+
+  /** The MD5 so far, without ending the hash. */
+  md5Hex(): string {
+    return this.#md5.copy().digest('hex');
+  }
+
+  result(): FileChecksums {
+    return { md5: this.#md5.copy().digest('hex'), sha256: this.#sha256.copy().digest('hex') };
+  }
+}
+
+/**
+ * The whole file's checksums from its parts, hashed strictly in part order. A part read ahead of
+ * its turn waits (its buffer untouched) until every earlier part has been hashed.
+ */
+export class FileDigest {
+  readonly #digest = new StreamDigest();
+  #next = 1;
+  readonly #waiting = new Map<number, { bytes: Buffer; done: () => void }>();
+
+  /** Hashes part `n` in its turn; resolves once `bytes` has been consumed and may be reused. */
+  add(n: number, bytes: Buffer): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#waiting.set(n, { bytes, done: resolve });
+      for (let ready = this.#waiting.get(this.#next); ready; ready = this.#waiting.get(this.#next)) {
+        this.#waiting.delete(this.#next++);
+        this.#digest.update(ready.bytes);
+        ready.done();
+      }
+    });
+  }
+
+  result(): FileChecksums {
+    return this.#digest.result();
+  }
+}
