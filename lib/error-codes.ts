@@ -29,6 +29,7 @@ export const ERROR_REASONS: Readonly<Record<NodeErrorCode, string>> = Object.fre
   SG_FILE: 'file problem',
   SG_STORAGE: 'storage refused',
   SG_THUMBNAIL_PENDING: 'not ready yet',
+  SG_INTEGRITY: 'bytes damaged',
   SG_UNEXPECTED: 'unexpected error',
 });
 
@@ -53,8 +54,8 @@ export const NODE_ERROR_CODES: Readonly<Record<string, readonly NodeErrorCode[]>
   'shotgrid-find': SITE_CALL_CODES,
   // Creates and batches are not repeated after a failure that may have been applied.
   'shotgrid-write': [...SITE_CALL_CODES, 'SG_OUTCOME_UNKNOWN'],
-  'shotgrid-upload': [...SITE_CALL_CODES, 'SG_OUTCOME_UNKNOWN', 'SG_FILE', 'SG_STORAGE'],
-  'shotgrid-download': [...SITE_CALL_CODES, 'SG_FILE', 'SG_STORAGE', 'SG_THUMBNAIL_PENDING'],
+  'shotgrid-upload': [...SITE_CALL_CODES, 'SG_OUTCOME_UNKNOWN', 'SG_FILE', 'SG_STORAGE', 'SG_INTEGRITY'],
+  'shotgrid-download': [...SITE_CALL_CODES, 'SG_FILE', 'SG_STORAGE', 'SG_THUMBNAIL_PENDING', 'SG_INTEGRITY'],
   'shotgrid-thumbnail-wait': SITE_CALL_CODES,
 });
 

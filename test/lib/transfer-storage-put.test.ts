@@ -179,7 +179,7 @@ test('other 4xx fail at once with the storage code and message, and no signature
       assert.equal(err.code, 'SG_STORAGE');
       assert.equal(err.storageCode, 'EntityTooLarge');
       assert.equal(err.status, 400);
-      assert.match(err.message, /EntityTooLarge: Your proposed upload exceeds/);
+      assert.match(err.message, /Your proposed upload exceeds the maximum allowed size .*400 EntityTooLarge/);
       assert.doesNotMatch(err.message + JSON.stringify(err), /s3cr3tsig/);
       return true;
     },
