@@ -7,7 +7,7 @@ import { runBatch } from './entities/batch.js';
 import type { Filters } from './entities/filters.js';
 import { findOneRecord, findRecords, iterateRecords } from './entities/find.js';
 import { findOrCreateRecord } from './entities/find-or-create.js';
-import { readFieldSchema, readServerInfo } from './entities/schema.js';
+import { readEntitySchema, readFieldSchema, readServerInfo } from './entities/schema.js';
 import { countRecords, summarizeRecords } from './entities/summarize.js';
 import type {
   BatchRequest,
@@ -18,6 +18,7 @@ import type {
   FindOptions,
   FindOrCreateOptions,
   FindOrCreateResult,
+  SchemaEntity,
   SchemaField,
   SchemaFieldReadOptions,
   ServerInfo,
@@ -67,6 +68,14 @@ export class ShotGridClient {
   /** The site's origin. */
   get siteUrl(): URL {
     return new URL(this.#api.siteUrl.href);
+  }
+
+  /**
+   * Checks the credentials (and any `sudoAsLogin`) with one token request, retried like any
+   * call; resolves at once when a valid token is already held. `SG_AUTH` when the site refuses them.
+   */
+  authenticate(options: CallOptions = {}): Promise<void> {
+    return this.#api.authenticate(options.signal);
   }
 
   /** Server information (`GET /api/v1/`, no authentication). */
@@ -151,6 +160,11 @@ export class ShotGridClient {
    */
   batch(requests: BatchRequest[], options: CallOptions = {}): Promise<BatchResult[]> {
     return runBatch(this.#api, requests, options);
+  }
+
+  /** The site's entity types, keyed by name (the Python API's `schema_entity_read`). */
+  schemaEntityRead(options: CallOptions = {}): Promise<Record<string, SchemaEntity>> {
+    return readEntitySchema(this.#api, options);
   }
 
   /** Field schemas of an entity type (or of one field), keyed by field name. */

@@ -80,4 +80,21 @@ export interface ShotGridClientOptions {
   maxConnections?: number;
   /** Warning/debug sink (default: warnings go to `process.emitWarning`). */
   logger?: ShotGridLogger;
+  /**
+   * Told before each wait between two attempts of a call (token requests included), e.g. to
+   * show "retrying 2/5 in 4 s". Runs in the async context of the call that retries; must not throw.
+   */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** A failed attempt that will be tried again (see {@link ShotGridClientOptions.onRetry}). */
+export interface RetryEvent {
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** Most retries this call makes (the policy's `retries`). */
+  retries: number;
+  /** Wait before the next attempt, in ms. */
+  delayMs: number;
+  /** Why the attempt failed (a `ShotGridError` for API calls). */
+  error: unknown;
 }

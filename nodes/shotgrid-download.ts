@@ -11,7 +11,7 @@ import { handleMessages } from './shared/message-handler.js';
 import { toDownloadSource } from './shared/download-source.js';
 import { asString, evaluateProperty, numberSetting, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
-import { siteHandle } from './shared/site-client.js';
+import { siteConnection, siteHandle } from './shared/site-client.js';
 
 /**
  * Like the core file node's "create directory": the destination folder appears when missing.
@@ -59,6 +59,7 @@ const downloadModule = function (RED: NodeAPI): void {
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-download.status.downloading'), done: RED._('shotgrid-download.status.done') },
+      connection: siteConnection(RED, def.site),
       maxConcurrent,
       async handle({ msg, send, signal, status }) {
         const fieldValue = await evaluateProperty(RED, node, msg, 'field', field);

@@ -15,7 +15,7 @@ import {
   typedProperty,
 } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
-import { siteHandle } from './shared/site-client.js';
+import { siteConnection, siteHandle } from './shared/site-client.js';
 import { splitRecords } from './shared/split.js';
 
 /** Checks that filters have one of the shapes the library accepts (it validates the details). */
@@ -49,6 +49,7 @@ const findModule = function (RED: NodeAPI): void {
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-find.status.finding'), done: RED._('shotgrid-find.status.done') },
+      connection: siteConnection(RED, def.site),
       async handle({ msg, send, signal }) {
         const type = asString(await requireProperty(RED, node, msg, 'entity type', entityType), 'entity type');
         const query = {

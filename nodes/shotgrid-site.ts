@@ -1,21 +1,27 @@
 /**
  * `shotgrid-site`: the config node holding a site URL and its credentials. It owns one
  * `ShotGridClient` (created on first use, so a site nobody uses never connects) and closes it
- * on redeploy/shutdown once the calls still in flight have settled. Also registers the dialog's
- * Test connection admin route.
+ * on redeploy/shutdown once the calls still in flight have settled. Once after deploy, when the
+ * first node starts watching it, it checks the credentials (one token request, retried like any
+ * call) and every node using it shows the outcome. Also registers the dialog's Test connection
+ * admin route.
  */
-import { LIBRARY_DEFAULTS, ShotGridClient, ShotGridError } from '../lib/index.js';
+import { errorStatusText, LIBRARY_DEFAULTS, ShotGridClient, ShotGridError } from '../lib/index.js';
+import { ConnectionState, retryStatusText, type ConnectionSource } from './shared/connection-state.js';
+import { toCatchableError } from './shared/message-handler.js';
+import { retryReporter } from './shared/retry-context.js';
 import { numberSetting } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
 import { buildClientOptions, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
+import { registerSchemaRoute } from './shared/schema-route.js';
 import { registerTestRoute, type StoredSite } from './shared/test-connection.js';
 import { tlsCa } from './shared/site-tls.js';
 
 /** Longest a closing site waits for calls in flight (their own close aborts them first). */
 const CLOSE_WAIT_MS = 2000;
 
-type SiteNode = RedNode & SiteHandle & {
+type SiteNode = RedNode & SiteHandle & ConnectionSource & {
   /** Where this node sends its stored secrets; the Test connection route uses them only there. */
   savedDestination: StoredSite;
 };
@@ -35,6 +41,8 @@ const siteModule = function (RED: NodeAPI): void {
     let client: ShotGridClient | undefined;
     let closed = false;
     node.savedDestination = { site: text(def.site), proxy: text(def.proxy) };
+    const check = new AbortController();
+
 
     const clientNow = (): ShotGridClient => {
       if (client) return client;
@@ -46,6 +54,9 @@ const siteModule = function (RED: NodeAPI): void {
         warn: (message) => node.warn(message),
         debug: (message) => node.debug(message),
       });
+      // The retrying call's message (or the deploy check) shows it on its own node's status.
+      // The texts live in this node's catalogue (the other nodes' cannot see it).
+      options.onRetry = (event) => retryReporter.getStore()?.(retryStatusText((key, subs) => RED._(key, subs), event));
       const ca = tlsCa(RED, def.tls, (message) => node.warn(message));
       if (ca !== undefined) options.ca = ca;
       client = new ShotGridClient(options);
@@ -61,8 +72,24 @@ const siteModule = function (RED: NodeAPI): void {
         return fn(clientNow());
       });
 
+    const connection = new ConnectionState(() => {
+      connection.set({ fill: 'grey', shape: 'ring', text: RED._('shotgrid-site.status.connecting') });
+      const retrying = (retry: string): void => connection.set({ fill: 'yellow', shape: 'ring', text: retry });
+      void retryReporter
+        .run(retrying, () => node.useClient((c) => c.authenticate({ signal: check.signal })))
+        .then(
+          () => connection.set({ fill: 'green', shape: 'ring', text: RED._('shotgrid-site.status.connected') }),
+          (err: unknown) => {
+            if (!closed) connection.set({ fill: 'red', shape: 'ring', text: errorStatusText(toCatchableError(err).code) });
+          },
+        );
+    });
+    node.watchConnection = (listener) => connection.watchConnection(listener);
+
     node.on('close', (_removed, done) => {
       closed = true;
+      check.abort(new ShotGridError('SG_ABORTED', 'the ShotGrid site node was stopped'));
+      connection.clear();
       void leases.idle(CLOSE_WAIT_MS).then(async () => {
         const c = client;
         client = undefined;
@@ -79,6 +106,7 @@ const siteModule = function (RED: NodeAPI): void {
     },
   });
   registerTestRoute(RED);
+  registerSchemaRoute(RED);
 };
 
 export = siteModule;

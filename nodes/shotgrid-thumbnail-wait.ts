@@ -8,7 +8,7 @@ import { toEntityRefs, type EntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
 import { asString, evaluateProperty, numberSetting, requireProperty, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './shared/red-types.js';
-import { siteHandle } from './shared/site-client.js';
+import { siteConnection, siteHandle } from './shared/site-client.js';
 
 
 /** Groups references by entity type (one poll per type), keeping ids unique. */
@@ -41,6 +41,7 @@ const thumbnailWaitModule = function (RED: NodeAPI): void {
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-thumbnail-wait.status.waiting'), done: RED._('shotgrid-thumbnail-wait.status.ready') },
+      connection: siteConnection(RED, def.site),
       async handle({ msg, send, signal }) {
         const value = fallsBackToPayload && msg.entity === undefined ? msg.payload : await requireProperty(RED, node, msg, 'entity', entities);
         const list = Array.isArray(value);

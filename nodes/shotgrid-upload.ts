@@ -10,7 +10,7 @@ import { handleMessages } from './shared/message-handler.js';
 import { asString, evaluateProperty, kindOf, numberSetting, parseIfJson, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { withoutSignedUrls } from './shared/signed-urls.js';
-import { siteHandle } from './shared/site-client.js';
+import { siteConnection, siteHandle } from './shared/site-client.js';
 
 /** The editor's field picker type; its value `attachment` means "no field: a record Attachment". */
 const FIELD_PICKER = 'sgfield';
@@ -50,6 +50,7 @@ const uploadModule = function (RED: NodeAPI): void {
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-upload.status.uploading'), done: RED._('shotgrid-upload.status.done') },
+      connection: siteConnection(RED, def.site),
       maxConcurrent,
       async handle({ msg, send, signal, status }) {
         const ref = toEntityRef(await requireProperty(RED, node, msg, 'target record', target), undefined, 'target record');

@@ -7,7 +7,7 @@ import { toEntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
 import { asNameList, asString, evaluateProperty, kindOf, parseIfJson, requireProperty, typedProperty, type TypedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode } from './shared/red-types.js';
-import { siteHandle } from './shared/site-client.js';
+import { siteConnection, siteHandle } from './shared/site-client.js';
 
 /** The operations the node performs. */
 const OPERATIONS = ['create', 'findOrCreate', 'update', 'delete', 'revive', 'batch'] as const;
@@ -113,6 +113,7 @@ const writeModule = function (RED: NodeAPI): void {
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-write.status.writing'), done: RED._('shotgrid-write.status.done') },
+      connection: siteConnection(RED, def.site),
       async handle({ msg, send, signal }) {
         const op = asOperation(configured === 'msg' ? msg.operation : configured);
         const text = await siteHandle(RED, def.site).useClient((client) => perform(RED, node, msg, op, props, client, signal));

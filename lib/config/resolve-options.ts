@@ -4,7 +4,7 @@
  */
 import type { ResolvedTimeouts } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import type { ShotGridClientOptions, ShotGridLogger } from '../options.js';
+import type { RetryEvent, ShotGridClientOptions, ShotGridLogger } from '../options.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { parseCredentials, type Credentials } from './credentials.js';
 
@@ -30,6 +30,7 @@ export interface ResolvedClientOptions {
   userAgent: string;
   maxConnections: number;
   logger: Required<ShotGridLogger>;
+  onRetry: ((event: RetryEvent) => void) | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<ResolvedTimeouts> = Object.freeze({ connect: 10_000, headers: 60_000, body: 60_000, stall: 30_000 });
@@ -165,7 +166,14 @@ export function resolveClientOptions(options: ShotGridClientOptions): ResolvedCl
     userAgent,
     maxConnections,
     logger: resolveLogger(options.logger),
+    onRetry: resolveOnRetry(options.onRetry),
   };
+}
+
+function resolveOnRetry(value: unknown): ((event: RetryEvent) => void) | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw configError('onRetry must be a function');
+  return value as (event: RetryEvent) => void;
 }
 
 /** True for hosts that never leave the machine (plain http is fine there). */

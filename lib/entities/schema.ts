@@ -2,7 +2,7 @@
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId, dataOf } from './records.js';
-import type { CallOptions, SchemaField, SchemaFieldReadOptions, ServerInfo } from './types.js';
+import type { CallOptions, SchemaEntity, SchemaField, SchemaFieldReadOptions, ServerInfo } from './types.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -29,4 +29,12 @@ export async function readFieldSchema(api: ApiCaller, type: string, field?: stri
   const data = dataOf(res.body);
   if (!isPlainObject(data)) throw new ShotGridError('SG_BAD_RESPONSE', `GET /api/v1${path}: the answer has no schema`);
   return field === undefined ? (data as Record<string, SchemaField>) : { [field]: data as SchemaField };
+}
+
+/** The site's entity types (`GET /api/v1/schema`), keyed by type name, in the site's `{value, editable}` shape. */
+export async function readEntitySchema(api: ApiCaller, options: CallOptions = {}): Promise<Record<string, SchemaEntity>> {
+  const res = await api.request({ method: 'GET', path: '/schema', idempotent: true, signal: options.signal });
+  const data = dataOf(res.body);
+  if (!isPlainObject(data)) throw new ShotGridError('SG_BAD_RESPONSE', 'the answer has no entity schema (GET /api/v1/schema)');
+  return data as Record<string, SchemaEntity>;
 }

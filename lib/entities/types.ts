@@ -218,6 +218,14 @@ export interface SchemaProperty<T = unknown> {
   editable: boolean;
 }
 
+/** One entity type's schema as the site describes it. */
+export interface SchemaEntity {
+  /** Display name (e.g. "Episode" for `CustomEntity01`). */
+  name?: SchemaProperty<string>;
+  /** Whether the type is enabled on the site. */
+  visible?: SchemaProperty<boolean>;
+}
+
 /** One field's schema as the site describes it. */
 export interface SchemaField {
   /** Display name. */

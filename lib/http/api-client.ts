@@ -17,6 +17,7 @@ import type { ApiCaller, ApiRequest, ApiResponse, ResolvedTimeouts, RetryRunOpti
 import { parseTokenAnswer, TOKEN_PATH } from '../auth/grants.js';
 import { TokenManager } from '../auth/token-manager.js';
 import { isLoopbackHost, type ResolvedClientOptions, type ResolvedRetry } from '../config/resolve-options.js';
+import type { RetryEvent } from '../options.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import { createDispatcher } from './dispatcher.js';
 import { markRetry, retryClassOf } from './error-mapping.js';
@@ -53,6 +54,7 @@ export class ApiClient implements ApiCaller {
   readonly #limiter: ConcurrencyLimiter;
   readonly #tokens: TokenManager;
   readonly #debug: (message: string) => void;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
   #closed = false;
   /** Fires on `close()`: ends every backoff wait and the shared token renewal, which no caller's signal ends. */
   readonly #closing = closingController();
@@ -63,6 +65,7 @@ export class ApiClient implements ApiCaller {
     this.userAgent = options.userAgent;
     this.#retry = options.retry;
     this.#debug = options.logger.debug;
+    this.#onRetry = options.onRetry;
     this.#limiter = new ConcurrencyLimiter(options.maxConnections);
     this.#apiDispatcher = createDispatcher(options);
     this.dispatcher = createDispatcher(options);
@@ -130,6 +133,15 @@ export class ApiClient implements ApiCaller {
     }
   }
 
+  /**
+   * Proves the credentials: a token from the cache, else one token request (with the retry
+   * policy); `SG_AUTH` when the site refuses them.
+   */
+  async authenticate(signal?: AbortSignal): Promise<void> {
+    if (this.#closed) throw new ShotGridError('SG_CONFIG', 'the client is closed');
+    await this.#token(signal);
+  }
+
   /** A token; its failures already went through their own retries, so they end the call. */
   async #token(signal?: AbortSignal): Promise<string> {
     try {
@@ -143,7 +155,7 @@ export class ApiClient implements ApiCaller {
   async retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions = {}): Promise<T> {
     const { signal, dispose } = linkSignals(options.signal, this.#closing.signal);
     try {
-      return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug });
+      return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug, onRetry: this.#onRetry });
     } finally {
       dispose();
     }

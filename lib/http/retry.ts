@@ -8,6 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { RetryRunOptions } from '../api-caller.js';
+import type { RetryEvent } from '../options.js';
 import type { ResolvedRetry } from '../config/resolve-options.js';
 import { ShotGridError } from '../errors.js';
 import { abortError, sleep } from './abort.js';
@@ -56,6 +57,18 @@ export function defaultShouldRetry(error: unknown): boolean {
 export interface RunRetryableOptions extends RetryRunOptions {
   /** Debug sink for retry decisions. */
   debug?: (message: string) => void;
+  /** Told before each wait between attempts (the client's `onRetry` option). */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/**
+ * The wait after failed attempt `attempt` (from 1): `minTimeout · 2^(attempt-1) · [1, 2)`, capped
+ * at `maxTimeout`, and never shorter than the server's `Retry-After`. Computed here rather than
+ * inside p-retry so that it can be announced (`retrying 2/5 in 4 s`) before it starts.
+ */
+export function backoffDelay(attempt: number, policy: ResolvedRetry, retryAfterMs?: number, random: () => number = Math.random): number {
+  const backoff = Math.min(Math.round(policy.minTimeout * 2 ** (attempt - 1) * (1 + random())), policy.maxTimeout);
+  return Math.max(backoff, retryAfterMs ?? 0);
 }
 
 /** Runs `fn` until it succeeds, the policy says stop, or the signal fires (`SG_ABORTED`). */
@@ -63,6 +76,7 @@ export async function runRetryable<T>(fn: (attempt: number) => Promise<T>, polic
   const { default: pRetry } = await loadPRetry();
   const { signal } = options;
   const shouldRetry = options.shouldRetry ?? defaultShouldRetry;
+  const retries = options.retries ?? policy.retries;
   let attempts = 0;
   let retryThis = false;
   try {
@@ -72,23 +86,24 @@ export async function runRetryable<T>(fn: (attempt: number) => Promise<T>, polic
         return fn(attempt);
       },
       {
-        retries: options.retries ?? policy.retries,
-        minTimeout: policy.minTimeout,
-        maxTimeout: policy.maxTimeout,
-        factor: 2,
-        randomize: true,
+        retries,
+        // The wait happens in onFailedAttempt (backoffDelay), so p-retry adds none of its own.
+        minTimeout: 0,
+        maxTimeout: 0,
         signal,
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           const wait = retryAfterOf(error);
           retryThis = retriesLeft > 0 && !signal?.aborted && (wait === undefined || wait <= MAX_RETRY_AFTER_WAIT_MS) && shouldRetry(error, attemptNumber);
           if (!retryThis) return;
           options.onFailedAttempt?.(error, attemptNumber);
-          options.debug?.(`attempt ${attemptNumber} failed (${(error as { code?: unknown }).code ?? error.name}); retrying`);
-          if (wait !== undefined) {
-            // p-retry will still wait its own backoff, at least this long, after we return.
-            const backoffFloor = Math.min(policy.minTimeout * 2 ** (attemptNumber - 1), policy.maxTimeout);
-            if (wait > backoffFloor) await sleep(wait - backoffFloor, signal);
+          const delayMs = backoffDelay(attemptNumber, policy, wait);
+          options.debug?.(`attempt ${attemptNumber} failed (${(error as { code?: unknown }).code ?? error.name}); retrying in ${delayMs} ms`);
+          try {
+            options.onRetry?.({ attempt: attemptNumber, retries, delayMs, error });
+          } catch {
+            // A listener's failure must not change the call's outcome.
           }
+          await sleep(delayMs, signal);
         },
         shouldRetry: () => retryThis,
       },

@@ -46,6 +46,7 @@ export class ActivityStatus {
   #inFlight = 0;
   #lastProgressAt = -Infinity;
   #stopped = false;
+  #messagesSeen = 0;
 
   constructor(node: RedNode, texts: ActivityTexts, now: () => number = Date.now) {
     this.#node = node;
@@ -61,6 +62,7 @@ export class ActivityStatus {
   /** A message started. `queued` is shown when messages wait for a free slot. */
   begin(queued = 0): void {
     this.#inFlight++;
+    this.#messagesSeen++;
     this.#lastProgressAt = -Infinity;
     this.#busy(queued);
   }
@@ -101,6 +103,19 @@ export class ActivityStatus {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (this.#inFlight > 0) this.#busy(queued);
     else this.#show({ fill: 'red', shape: 'ring', text });
+  }
+
+  /** A call of a running message failed and waits before trying again ("…, retrying 2/5 in 4 s"). */
+  retrying(text: string): void {
+    if (this.#inFlight > 0) this.#show({ fill: 'yellow', shape: 'ring', text });
+  }
+
+  /**
+   * The site's connection state after deploy; shown until the first message starts (from then
+   * on, messages tell their own story, retries included).
+   */
+  connection(status: NodeStatus): void {
+    if (this.#messagesSeen === 0) this.#show(status);
   }
 
   /** Clears the status for good (the node is closing). */

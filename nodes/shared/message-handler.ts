@@ -6,6 +6,8 @@
  */
 import { errorStatusText, isShotGridError, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts } from './activity-status.js';
+import type { ConnectionSource } from './connection-state.js';
+import { retryReporter } from './retry-context.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
 
 /** Longest a close waits for aborted messages to settle (aborting a multipart upload included). */
@@ -36,6 +38,8 @@ export interface HandlerOptions {
   maxConcurrent?: number;
   /** Handles one message; rejections become `done(err)`. */
   handle(ctx: MessageContext): Promise<MessageOutcome | void>;
+  /** The site whose connection state the status shows until the first message (see {@link siteConnection}). */
+  connection?: ConnectionSource;
 }
 
 interface Pending {
@@ -70,7 +74,11 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
     status.begin(waiting.length);
     const run = (async () => {
       try {
-        const outcome = await options.handle({ msg: pending.msg, send: pending.send, signal: controller.signal, status });
+        // Retries of this message's site calls show on this node's status.
+        const outcome = await retryReporter.run(
+          (text) => status.retrying(text),
+          () => options.handle({ msg: pending.msg, send: pending.send, signal: controller.signal, status }),
+        );
         if (closing) return pending.done();
         if (outcome?.warning) status.warn(outcome.text ?? '', waiting.length);
         else status.succeed(outcome?.text, waiting.length);
@@ -103,8 +111,11 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
     }
   });
 
+  const unwatch = options.connection?.watchConnection((state) => status.connection(state));
+
   node.on('close', (_removed, done) => {
     closing = true;
+    unwatch?.();
     for (const pending of waiting.splice(0)) pending.done();
     const reason = new ShotGridError('SG_ABORTED', 'the node was stopped (redeploy or shutdown)');
     for (const controller of running.keys()) controller.abort(reason);

@@ -4,6 +4,7 @@
  * site waits for uploads to finish aborting (and abort their multipart uploads) first.
  */
 import { ShotGridError, type ShotGridClient } from '../../lib/index.js';
+import { isConnectionSource, type ConnectionSource } from './connection-state.js';
 import type { NodeAPI } from './red-types.js';
 
 /** What a `shotgrid-site` node offers the nodes that use it. */
@@ -21,6 +22,12 @@ export function siteHandle(RED: NodeAPI, siteId: unknown): SiteHandle {
   const node = typeof siteId === 'string' && siteId !== '' ? RED.nodes.getNode(siteId) : null;
   if (!isSiteHandle(node)) throw new ShotGridError('SG_CONFIG', 'no ShotGrid site is configured for this node (pick a shotgrid-site)');
   return node;
+}
+
+/** The connection state of the site node `siteId`, when one is deployed. */
+export function siteConnection(RED: NodeAPI, siteId: unknown): ConnectionSource | undefined {
+  const node = typeof siteId === 'string' && siteId !== '' ? RED.nodes.getNode(siteId) : null;
+  return isConnectionSource(node) ? node : undefined;
 }
 
 /**

@@ -167,29 +167,39 @@ function shortText(value: unknown, max: number): string | undefined {
   return s === '' ? undefined : s.slice(0, max);
 }
 
-/** Runs one connection test; resolves with the HTTP status and answer, never rejects. */
-export async function testConnection(req: TestRequest): Promise<{ status: number; answer: TestAnswer }> {
+/** A client for the dialog's values, or the answer that refuses them. */
+type DialogClient =
+  | { client: ShotGridClient; signal: AbortSignal; timeoutMs: number; url: URL; credentials: SiteCredentials }
+  | { refused: { status: number; answer: TestAnswer } };
+
+/**
+ * Builds a one-attempt, time-boxed client from the dialog's values (Test connection and the
+ * schema pickers share these rules): http(s) URLs only, and a stored secret only with the site
+ * URL and proxy the node was deployed with.
+ */
+export function dialogClient(req: TestRequest): DialogClient {
   const { config, credentials, usesStored } = resolveDialogValues(req.body, req.storedCredentials);
   let url: URL;
   try {
     url = new URL(str(config.site).trim());
   } catch {
-    return { status: 400, answer: { ok: false, code: 'SG_CONFIG', message: 'The site URL is not a valid URL.' } };
+    return { refused: { status: 400, answer: { ok: false, code: 'SG_CONFIG', message: 'The site URL is not a valid URL.' } } };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { status: 400, answer: { ok: false, code: 'SG_CONFIG', message: 'The site URL must start with http:// or https://.' } };
+    return { refused: { status: 400, answer: { ok: false, code: 'SG_CONFIG', message: 'The site URL must start with http:// or https://.' } } };
   }
   const id = str((req.body as { id?: unknown } | null)?.id);
   if (usesStored && !sameDestination(config, id !== '' ? req.storedSite?.(id) : undefined)) {
     // The stored secret may only go where it was saved for: re-typing it is the proof of knowing it.
     return {
-      status: 200,
-      answer: { ok: false, code: 'SG_CONFIG', message: 'Connection failed: the stored secret is only used with the deployed site URL and proxy; type it again to test other values.' },
+      refused: {
+        status: 200,
+        answer: { ok: false, code: 'SG_CONFIG', message: 'Connection failed: the stored secret is only used with the deployed site URL and proxy; type it again to test other values.' },
+      },
     };
   }
   const timeoutMs = req.timeoutMs ?? TEST_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  let client: ShotGridClient | undefined;
   try {
     const options = buildClientOptions(config, credentials, {}, { warn: () => undefined });
     const ca = req.caFor?.(str(config.tls));
@@ -197,7 +207,26 @@ export async function testConnection(req: TestRequest): Promise<{ status: number
     // One quick attempt: the user is waiting for an answer, not for backoff.
     options.retry = { retries: 0 };
     options.timeouts = { connect: Math.min(timeoutMs, 5000), headers: timeoutMs, body: timeoutMs, ...options.timeouts };
-    client = (req.createClient ?? ((o) => new ShotGridClient(o)))(options);
+    return { client: (req.createClient ?? ((o) => new ShotGridClient(o)))(options), signal, timeoutMs, url, credentials };
+  } catch (err) {
+    const { code, message } = describeFailure(err);
+    return { refused: { status: 200, answer: { ok: false, code, message: scrubSecrets(message, credentials) } } };
+  }
+}
+
+/** The answer for a failed call of a {@link dialogClient}. */
+export function failureAnswer(err: unknown, made: { signal: AbortSignal; timeoutMs: number; credentials: SiteCredentials }): TestAnswer {
+  if (made.signal.aborted) return { ok: false, code: 'SG_TIMEOUT', message: `Connection failed: no answer within ${Math.round(made.timeoutMs / 1000)} s.` };
+  const { code, message } = describeFailure(err);
+  return { ok: false, code, message: scrubSecrets(message, made.credentials) };
+}
+
+/** Runs one connection test; resolves with the HTTP status and answer, never rejects. */
+export async function testConnection(req: TestRequest): Promise<{ status: number; answer: TestAnswer }> {
+  const made = dialogClient(req);
+  if ('refused' in made) return made.refused;
+  const { client, signal, url } = made;
+  try {
     const info = await client.info({ signal });
     // Server info needs no login: one record read proves the credentials (and any sudo login).
     await client.find('Project', null, { limit: 1, signal });
@@ -208,32 +237,36 @@ export async function testConnection(req: TestRequest): Promise<{ status: number
       answer: { ok: true, message: `Connected to ${name}${version ? ` (ShotGrid ${version})` : ''}.`, site: { name, ...(version ? { version } : {}) } },
     };
   } catch (err) {
-    if (signal.aborted) {
-      return { status: 200, answer: { ok: false, code: 'SG_TIMEOUT', message: `Connection failed: no answer within ${Math.round(timeoutMs / 1000)} s.` } };
-    }
-    const { code, message } = describeFailure(err);
-    return { status: 200, answer: { ok: false, code, message: scrubSecrets(message, credentials) } };
+    return { status: 200, answer: failureAnswer(err, made) };
   } finally {
-    await client?.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
   }
 }
 
 /** The deployed `shotgrid-site` node `id` (what the route needs of it), or null. */
-function deployedSite(RED: NodeAPI, id: string): { credentials?: SiteCredentials; savedDestination?: StoredSite } | null {
+export function deployedSite(RED: NodeAPI, id: string): { credentials?: SiteCredentials; savedDestination?: StoredSite } | null {
   const node = RED.nodes.getNode(id) as { type?: string; credentials?: SiteCredentials; savedDestination?: StoredSite } | null;
   return node?.type === 'shotgrid-site' ? node : null;
 }
 
+/** How a route finds the deployed site nodes' stored secrets, destinations and CAs. */
+export function storedLookups(RED: NodeAPI): Pick<TestRequest, 'storedCredentials' | 'storedSite' | 'caFor'> {
+  return {
+    storedCredentials: (id) => {
+      const node = deployedSite(RED, id);
+      if (!node) return undefined;
+      return RED.nodes.getCredentials?.(id) ?? node.credentials;
+    },
+    storedSite: (id) => deployedSite(RED, id)?.savedDestination,
+    caFor: (tlsId) => tlsCa(RED, tlsId),
+  };
+}
+
 /** Registers the route on the editor's admin app. */
 export function registerTestRoute(RED: NodeAPI): void {
-  const storedCredentials = (id: string): SiteCredentials | undefined => {
-    const node = deployedSite(RED, id);
-    if (!node) return undefined;
-    return RED.nodes.getCredentials?.(id) ?? node.credentials;
-  };
-  const storedSite = (id: string): StoredSite | undefined => deployedSite(RED, id)?.savedDestination;
+  const lookups = storedLookups(RED);
   const handler: AdminHandler = (req, res) => {
-    void testConnection({ body: req.body, storedCredentials, storedSite, caFor: (tlsId) => tlsCa(RED, tlsId) }).then(
+    void testConnection({ body: req.body, ...lookups }).then(
       ({ status, answer }) => res.status(status).json(answer),
       () => res.status(500).json({ ok: false, code: 'SG_UNEXPECTED', message: 'The connection test failed unexpectedly.' }),
     );

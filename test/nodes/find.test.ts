@@ -119,7 +119,8 @@ describe('shotgrid-find', () => {
     const got = nextInput(helper.getNode('out'));
     find.receive({});
     await got;
-    const seen = statuses(find);
+    // The site's connection state comes first (connecting, connected); the message's own after it.
+    const seen = statuses(find).filter((s) => !String(s.text).startsWith('shotgrid-site.status.'));
     assert.deepEqual(seen[0], { fill: 'blue', shape: 'dot', text: 'shotgrid-find.status.finding' });
     assert.deepEqual(seen.at(-1), { fill: 'green', shape: 'dot', text: 'shotgrid-find.status.found' });
   });

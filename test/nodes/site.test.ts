@@ -11,6 +11,7 @@ import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
 import type { AdminHandler, NodeAPI } from '../../nodes/shared/red-types.js';
 import { PASSWORD_PLACEHOLDER, testConnection, TEST_PERMISSION, TEST_ROUTE } from '../../nodes/shared/test-connection.js';
+import { SCHEMA_ROUTE } from '../../nodes/shared/schema-route.js';
 import { caughtError, catchNodes, flowWith, helper, nextInput, scriptCredentials, SITE, startSite, type Msg } from './harness.js';
 import type { FlowNode } from './helper-types.js';
 
@@ -133,11 +134,13 @@ describe('shotgrid-site', () => {
         _: (k: string) => k,
       } as unknown as NodeAPI;
       siteNode(fakeRed);
-      assert.deepEqual(permissions, [TEST_PERMISSION]);
-      assert.equal(registered.length, 1);
-      assert.equal(registered[0]!.path, TEST_ROUTE);
-      assert.equal(registered[0]!.handlers[0], deny, 'the permission check comes first');
-      assert.equal(registered[0]!.handlers.length, 2);
+      // Test connection and the schema pickers' route, both behind the same permission.
+      assert.deepEqual(permissions, [TEST_PERMISSION, TEST_PERMISSION]);
+      assert.deepEqual(registered.map((r) => r.path), [TEST_ROUTE, SCHEMA_ROUTE]);
+      for (const r of registered) {
+        assert.equal(r.handlers[0], deny, `${r.path}: the permission check comes first`);
+        assert.equal(r.handlers.length, 2);
+      }
 
       // And in the helper's admin app: one POST route with two handlers (check, then test).
       await helper.load([siteNode], flowWith(emulator, []), scriptCredentials(emulator));

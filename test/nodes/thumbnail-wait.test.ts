@@ -70,7 +70,8 @@ describe('shotgrid-thumbnail-wait', () => {
     const image = await fetch(msg.payload as string);
     assert.equal(image.status, 200);
     assert.match(image.headers.get('content-type') ?? '', /^image\//);
-    const seen = statuses(helper.getNode('wait'));
+    // The site's connection state comes first (connecting, connected); the message's own after it.
+    const seen = statuses(helper.getNode('wait')).filter((s) => !String(s.text).startsWith('shotgrid-site.status.'));
     assert.deepEqual(seen[0], { fill: 'blue', shape: 'dot', text: 'shotgrid-thumbnail-wait.status.waiting' });
     assert.deepEqual(seen.at(-1), { fill: 'green', shape: 'dot', text: 'shotgrid-thumbnail-wait.status.ready' });
   });
