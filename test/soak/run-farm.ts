@@ -166,7 +166,10 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
     const reports: KillReport[] = [];
     // Kill points: after a third and two thirds of the jobs (for two kills).
     const killAt = Array.from({ length: kills }, (_, k) => Math.floor(((k + 1) * jobs.length) / (kills + 1)));
-    let gate: Promise<void> = Promise.resolve();
+    // While a kill is being handled, no new job starts (workers wait on `paused`).
+    let paused: Promise<void> | undefined;
+    let killing: Promise<void> = Promise.resolve();
+    let killBusy = false;
     const inFlight = new Set<Job>();
 
     const runJob = async (job: Job): Promise<void> => {
@@ -187,10 +190,15 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       }
     };
 
+    /** Kills Node-RED while a movie is being uploaded in parts (when one is, within a minute), restarts it, accounts for the jobs it cut off. */
     const killAndRestart = async (): Promise<void> => {
-      // Kill while a movie is being uploaded in parts (when one is, within a minute).
       const until = Date.now() + 60_000;
-      while (emu.counters.snapshot().multipartOpen === 0 && Date.now() < until && running > 0) await sleep(20);
+      while (emu.counters.snapshot().multipartOpen === 0 && Date.now() < until && next < jobs.length) await sleep(20);
+      // From here no new job starts: only the ones the kill interrupts run until they are answered.
+      let resume!: () => void;
+      paused = new Promise<void>((r) => (resume = r)).then(() => {
+        paused = undefined;
+      });
       const interrupted = [...inFlight];
       await farm!.kill();
       await farm!.start();
@@ -201,12 +209,27 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
         movieBytes: interrupted.reduce((n, j) => n + j.file.size, 0),
         bytesSentAfterRestart: emu.counters.snapshot().bytesStored - before,
       });
+      resume();
+    };
+
+    /** Starts the next kill once enough jobs are done (one at a time). */
+    const maybeKill = (): void => {
+      if (!killAt.length || completed < killAt[0]! || killBusy) return;
+      killAt.shift();
+      killBusy = true;
+      killing = killAndRestart().catch((err: unknown) => {
+        failed.push({ job: '(kill)', stage: 'deliver', error: describeError(err) });
+        paused = undefined;
+      }).finally(() => {
+        killBusy = false;
+        maybeKill();
+      });
     };
 
     let next = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
-        await gate;
+        while (paused) await paused;
         if (next >= jobs.length) return;
         const job = jobs[next++]!;
         running++;
@@ -218,20 +241,19 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
           running--;
           completed++;
         }
-        if (killAt.length && completed >= killAt[0]!) {
-          killAt.shift();
-          // New jobs wait at the gate; only the jobs the kill interrupts run until they are answered.
-          let open!: () => void;
-          gate = new Promise((r) => (open = r));
-          void killAndRestart().then(open, (err: unknown) => {
-            failed.push({ job: '(kill)', stage: 'deliver', error: describeError(err) });
-            open();
-          });
-        }
+        maybeKill();
       }
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency, jobs.length) }, worker));
-    await gate;
+    // A kill still due when a short run is over happens now (it interrupts nothing).
+    for (;;) {
+      const current = killing;
+      await current;
+      if (current !== killing) continue; // the next kill started meanwhile
+      if (!killAt.length) break;
+      completed = Math.max(completed, killAt[0]!);
+      maybeKill();
+    }
     emu.faults.setRates(o.verifyUnderFaults && o.faultRate > 0 ? soakFaultRates(o) : null);
 
     // Verify every job through the API.
