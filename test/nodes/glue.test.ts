@@ -83,6 +83,28 @@ describe('status line', () => {
     }
     assert.equal(node.shown.length - before, 5, 'updates at 0, 250, 500, 750 and 1000 ms');
   });
+  test('while busy, count changes show at most four times a second and the last one always', async () => {
+    const node = new FakeNode();
+    let now = 0;
+    const status = new ActivityStatus(asRed(node), { busy: 'up', done: 'ok' }, () => now);
+    status.begin();
+    // A burst: 100 messages queued and started within the same 10 ms.
+    for (let i = 1; i <= 100; i++) status.queued(i);
+    for (let i = 0; i < 3; i++) status.begin(100 - i);
+    assert.deepEqual(node.shown.map((st) => st.text), ['up', 'up +1'], 'going busy and the first message waiting show at once, the rest of the burst is held back');
+    // The held-back count is shown by a timer (250 ms after the first), not lost.
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(node.shown.at(-1), { fill: 'blue', shape: 'dot', text: 'up (4) +98' });
+    assert.equal(node.shown.length, 3);
+    // Leaving busy is never held back, and cancels a held count.
+    now = 300;
+    status.queued(5);
+    for (let i = 0; i < 4; i++) status.succeed('done');
+    assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'done' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'done' }, 'no stale busy count after the end');
+    status.stop();
+  });
 });
 
 describe('message handler', () => {
