@@ -5,7 +5,7 @@
 import { resolveClientOptions } from './config/resolve-options.js';
 import { runBatch } from './entities/batch.js';
 import type { Filters } from './entities/filters.js';
-import { findOneRecord, findRecords, iterateRecords } from './entities/find.js';
+import { findOneRecord, findRecords, iteratePages, iterateRecords } from './entities/find.js';
 import { findOrCreateRecord } from './entities/find-or-create.js';
 import { readEntitySchema, readFieldSchema, readServerInfo } from './entities/schema.js';
 import { countRecords, summarizeRecords } from './entities/summarize.js';
@@ -98,6 +98,14 @@ export class ShotGridClient {
    */
   iterate<T extends ShotGridRecord = ShotGridRecord>(type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<T, void, undefined> {
     return iterateRecords(this.#api, type, filters, options) as AsyncGenerator<T, void, undefined>;
+  }
+
+  /**
+   * Matching records a page (`pageSize` records, the last one shorter) at a time, for callers
+   * that hand records on in batches; memory is bounded as with {@link iterate}.
+   */
+  pages<T extends ShotGridRecord = ShotGridRecord>(type: string, filters: Filters | null | undefined, options: FindOptions = {}): AsyncGenerator<T[], void, undefined> {
+    return iteratePages(this.#api, type, filters, options) as AsyncGenerator<T[], void, undefined>;
   }
 
   /** The first matching record, or `null`. */

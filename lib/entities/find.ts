@@ -144,7 +144,7 @@ interface PageFetch {
  * record can then be missed or returned twice. A short page ends the read, as it would
  * sequentially.
  */
-async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions): AsyncGenerator<ShotGridRecord[], void, undefined> {
+export async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions): AsyncGenerator<ShotGridRecord[], void, undefined> {
   const plan = planSearch(type, filters, options);
   const controller = linkedController(options.signal);
   const inFlight: PageFetch[] = [];

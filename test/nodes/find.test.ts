@@ -1,7 +1,8 @@
 /**
  * shotgrid-find against the emulator: filters in list, hash and JSONata form, fields, sort and
- * limit; the array output and the per-record output a core Join node rebuilds; Catch-able
- * errors with codes; the status line.
+ * limit; every output mode (all records, per record and per page, which a core Join node
+ * rebuilds, count, summarize) and the message sent when nothing matches; Catch-able errors with
+ * codes; the status line.
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import type { Emulator } from '../../emulator/index.js';
 import { errorStatusText, ShotGridClient } from '../../lib/index.js';
 import findNode from '../../nodes/shotgrid-find.js';
 import siteNode from '../../nodes/shotgrid-site.js';
-import { caughtError, catchNodes, coreNodeModule, flowWith, helper, inputs, nextInput, scriptCredentials, startSite, statuses, TAB, type Msg } from './harness.js';
+import { caughtError, catchNodes, coreNodeModule, expectSilence, flowWith, helper, inputs, nextInput, scriptCredentials, startSite, statuses, TAB, waitFor, type Msg } from './harness.js';
 
 const joinNode = coreNodeModule('sequence/17-split.js');
 
@@ -79,6 +80,95 @@ describe('shotgrid-find', () => {
     assert.equal(new Set(each.map((m) => (m.parts as { id: string }).id)).size, 1);
     const rebuilt = (await joined).payload as Array<{ code: string }>;
     assert.deepEqual(rebuilt.map((r) => r.code), [...codes].sort());
+  });
+
+  const withJoin = (flow: ReturnType<typeof findFlow>) => {
+    flow.push({ id: 'join1', type: 'join', z: TAB, mode: 'auto', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '', count: '', reduceRight: false, wires: [['joined']] });
+    flow.push({ id: 'joined', type: 'helper', z: TAB });
+    return flow;
+  };
+
+  test('one message per page: pages of "page size" records, only the last with parts.count; Join rebuilds one flat array', async () => {
+    const flow = withJoin(findFlow({ filters: JSON.stringify([['code', 'starts_with', prefix]]), filtersType: 'json', output: 'page', pageSize: '2', pageSizeType: 'num', wires: [['out', 'join1']] }));
+    await helper.load([siteNode, findNode, joinNode], flow, scriptCredentials(emulator));
+    const pages = inputs(helper.getNode('out'), 2);
+    const joined = nextInput(helper.getNode('joined'));
+    helper.getNode('find').receive({ topic: 'paged' });
+    const got = await pages;
+    assert.deepEqual(got.map((m) => (m.payload as Array<{ code: string }>).map((r) => r.code)), [[`${prefix}a`, `${prefix}b`], [`${prefix}c`]]);
+    assert.deepEqual(got.map((m) => m.parts), [
+      { id: (got[0]!.parts as { id: string }).id, type: 'array', index: 0, len: 2 },
+      { id: (got[0]!.parts as { id: string }).id, type: 'array', index: 1, count: 2, len: 2 },
+    ]);
+    assert.ok(got.every((m) => m.topic === 'paged'));
+    const rebuilt = await joined;
+    assert.deepEqual((rebuilt.payload as Array<{ code: string }>).map((r) => r.code), [...codes].sort());
+    assert.deepEqual(statuses(helper.getNode('find')).at(-1), { fill: 'green', shape: 'dot', text: 'shotgrid-find.status.found' });
+  });
+
+  test('one message per record over several pages: records stream in order and Join completes on the last one', async () => {
+    // A limit of 2 of 3 matches and no page size: the per-record output still ends with count.
+    const flow = withJoin(findFlow({ filters: JSON.stringify([['code', 'starts_with', prefix]]), filtersType: 'json', output: 'split', limit: '2', wires: [['out', 'join1']] }));
+    await helper.load([siteNode, findNode, joinNode], flow, scriptCredentials(emulator));
+    const joined = nextInput(helper.getNode('joined'));
+    helper.getNode('find').receive({});
+    assert.deepEqual(((await joined).payload as Array<{ code: string }>).map((r) => r.code), [`${prefix}a`, `${prefix}b`]);
+  });
+
+  test('count: the number of matches in msg.payload; summarize: the site\'s summaries, grouped', async () => {
+    const filters = JSON.stringify([['code', 'starts_with', prefix]]);
+    await helper.load([siteNode, findNode], findFlow({ filters, filtersType: 'json', output: 'count', topic: 'x' }), scriptCredentials(emulator));
+    const counted = nextInput(helper.getNode('out'));
+    helper.getNode('find').receive({ topic: 'how many' });
+    const count = await counted;
+    assert.equal(count.payload, 3);
+    assert.equal(count.topic, 'how many');
+
+    await helper.unload();
+    const flow = findFlow({
+      filters,
+      filtersType: 'json',
+      output: 'summarize',
+      summaryFields: JSON.stringify([{ field: 'id', type: 'count' }]),
+      summaryFieldsType: 'json',
+      grouping: JSON.stringify([{ field: 'sg_status_list', type: 'exact', direction: 'asc' }]),
+      groupingType: 'json',
+    });
+    await helper.load([siteNode, findNode], flow, scriptCredentials(emulator));
+    const summarized = nextInput(helper.getNode('out'));
+    helper.getNode('find').receive({});
+    const result = (await summarized).payload as { summaries: { id: number }; groups: Array<{ group_value: unknown; summaries: { id: number } }> };
+    assert.equal(result.summaries.id, 3);
+    assert.deepEqual(
+      result.groups.map((g) => [g.group_value, g.summaries.id]).sort(),
+      [['ip', 1], ['wtg', 2]],
+    );
+  });
+
+  test('summarize without summary fields is an SG_CONFIG error a Catch node sees', async () => {
+    await helper.load([siteNode, findNode], findFlow({ filters: '[]', filtersType: 'json', output: 'summarize', summaryFields: '', summaryFieldsType: 'json' }), scriptCredentials(emulator));
+    const caught = nextInput(helper.getNode('caught'));
+    helper.getNode('find').receive({});
+    const error = caughtError(await caught);
+    assert.equal(error.code, 'SG_CONFIG');
+    assert.match(error.message, /summary fields/);
+  });
+
+  test('nothing matches: per record and per page send nothing, unless "send a message when nothing matches" is on', async () => {
+    const none = JSON.stringify([['code', 'is', `${prefix}none`]]);
+    const flow = findFlow({ filters: none, filtersType: 'json', output: 'split' });
+    flow.push({ id: 'paged', type: 'shotgrid-find', z: TAB, site: 'site1', entityType: 'Shot', entityTypeType: 'str', filters: none, filtersType: 'json', output: 'page', wires: [['out']] });
+    flow.push({ id: 'find2', type: 'shotgrid-find', z: TAB, site: 'site1', entityType: 'Shot', entityTypeType: 'str', filters: none, filtersType: 'json', output: 'split', sendEmpty: true, wires: [['out2']] });
+    flow.push({ id: 'paged2', type: 'shotgrid-find', z: TAB, site: 'site1', entityType: 'Shot', entityTypeType: 'str', filters: none, filtersType: 'json', output: 'page', sendEmpty: true, wires: [['out2']] });
+    flow.push({ id: 'out2', type: 'helper', z: TAB });
+    await helper.load([siteNode, findNode], flow, scriptCredentials(emulator));
+    const empties = inputs(helper.getNode('out2'), 2);
+    for (const id of ['find', 'paged', 'find2', 'paged2']) helper.getNode(id).receive({ topic: id });
+    const got = await empties;
+    assert.deepEqual(got.map((m) => [m.topic, m.payload, 'parts' in m]).sort(), [['find2', [], false], ['paged2', [], false]]);
+    // The two without the option finished (green status) and sent nothing.
+    await waitFor(() => ['find', 'paged'].every((id) => statuses(helper.getNode(id)).at(-1)?.fill === 'green'), 10_000, 'both finds to finish');
+    await expectSilence(helper.getNode('out'), 100);
   });
 
   test('an unknown entity type reaches a Catch node with msg.error.code; message and status say why; the next message clears it', async () => {
