@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
 import { abortError, raceAbort } from '../http/abort.js';
-import { md5Of, readSpan, type FileDigest } from './checksums.js';
+import { md5Of, plainMd5Etag, readSpan, type FileDigest } from './checksums.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
@@ -30,6 +30,10 @@ export interface PartsJob {
   onAttempt: () => void;
   /** The file's checksums, fed with every part in order. */
   digest: FileDigest;
+  /** Parts already on the storage (a resumed upload, see resume-upload.ts): read and hashed, not sent again. */
+  stored?: ReadonlyMap<number, string>;
+  /** Called as each part is stored, with its ETag. */
+  onPartStored?: (partNumber: number, etag: string) => void;
 }
 
 /** Uploads every part; returns their ETags in part order, exactly as received. */
@@ -51,6 +55,15 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
     const bytes = await readSpan(job.file, span.start, span.end, buffer);
     const md5 = md5Of(bytes);
     const hashed = job.digest.add(partNumber, bytes);
+    const saved = job.stored?.get(partNumber);
+    if (saved !== undefined && plainMd5Etag(saved, {}) === md5.toString('hex')) {
+      // Stored by an interrupted run with these very bytes (its ETag is their MD5): not sent again.
+      etags[partNumber - 1] = saved;
+      progress.add(bytes.length, partNumber);
+      progress.partDone(partNumber);
+      await raceAbort(hashed, controller.signal);
+      return;
+    }
     const result = await putWithRetries(api, {
       // Part 1's link came with the init; every other part asks for its own, right before use.
       link: partNumber === 1 ? session.uploadUrl : undefined,
@@ -79,6 +92,7 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
       },
     });
     etags[partNumber - 1] = result.etag!;
+    job.onPartStored?.(partNumber, result.etag!);
     progress.partDone(partNumber);
     // The buffer is reused for the next part only once the file's checksum has taken it.
     await raceAbort(hashed, controller.signal);

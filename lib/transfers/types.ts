@@ -51,6 +51,17 @@ export interface UploadOptions {
    * thumbnail fields (`image`, `filmstrip_image`), which are always uploaded. Default false.
    */
   skipIfSame?: boolean;
+  /**
+   * Folder for the state of multipart uploads, making them resumable across restarts: the state
+   * (target, file path/size/mtime, the site's upload info, the parts stored with their ETags) is
+   * written as parts complete and removed on completion or abort. After a crash or a kill, an
+   * upload of the same file to the same target resumes: only the missing parts are sent. A
+   * state that no longer fits (file changed, upload gone, links refused) is discarded, its
+   * upload aborted, and the upload starts over. Default: none (not resumable).
+   */
+  resumeDir?: string;
+  /** Saved states not updated for this long (ms) are swept and their uploads aborted (default 24 h). */
+  resumeMaxAge?: number;
 }
 
 /** What an upload created. */
@@ -61,8 +72,10 @@ export interface UploadResult {
   value: unknown;
   /** The Attachment created, when the upload produced one. */
   attachment?: { type: 'Attachment'; id: number };
-  /** Bytes sent. */
+  /** Bytes sent (by this call: a resumed upload does not count the parts already stored). */
   bytes: number;
+  /** Bytes of parts stored by an earlier, interrupted run and not sent again (resumed uploads only). */
+  resumedBytes?: number;
   /** Parts (1 for a single PUT). */
   parts: number;
   /** HTTP attempts made against the storage in all (1 per part when nothing failed). */

@@ -25,6 +25,7 @@ import { putToStorage, type StoragePutResult } from './storage-put.js';
 import { putWithRetries } from './storage-retry.js';
 import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
 import { findSameFile, oneAfterAnother, sameUploadKey, skippedResult } from './skip-same.js';
+import { checkResumeOptions, openResume } from './resume-upload.js';
 import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
 
 function configError(message: string): ShotGridError {
@@ -145,12 +146,22 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   let plan = planUpload(local.size, options);
   const data = uploadData(target, fileName, options);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw configError('onProgress must be a function');
+  if (options.resumeDir !== undefined) checkResumeOptions(options);
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
 
   const probe = completionProbe(api, target, fileName);
   await probe.before(signal);
-  let session = await initUpload(api, target, fileName, plan.multipart, signal);
+  // Resumable (resumeDir): a saved upload of this file is carried on instead of a new init.
+  const resume = options.resumeDir !== undefined && plan.multipart ? await openResume(api, options, target, local, fileName, plan) : undefined;
+  let session: UploadSession;
+  try {
+    session = resume?.session ?? (await initUpload(api, target, fileName, plan.multipart, signal));
+    if (resume && !resume.session) await resume.started(session);
+  } catch (err) {
+    await resume?.close();
+    throw err;
+  }
   if (plan.multipart && !session.multipart) plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
   const run: UploadRun = {
     api, target, file: local.path, fileName, plan, signal, attempts: 0,
@@ -162,7 +173,10 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     let info: UploadInfo;
     if (plan.multipart) {
       const digest = new FileDigest();
-      const etags = await uploadParts({ api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, digest });
+      const etags = await uploadParts({
+        api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, digest,
+        ...(resume ? { stored: resume.stored, onPartStored: (n: number, etag: string) => resume.partStored(n, etag) } : {}),
+      });
       info = { ...session.info, etags };
       checksums = digest.result();
     } else {
@@ -174,8 +188,12 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   } catch (err) {
     // No orphan: an open multipart upload is aborted before the error goes to the caller.
     if (session.multipart) await abortUpload(api, session);
+    await resume?.close();
+    // A saved upload the site or storage no longer knows: aborted above; start over, once.
+    if (resume?.isStale(err) && !signal?.aborted) return transferFile(api, targetIn, path, options);
     throw signal?.aborted ? abortError(signal, { attempts: run.attempts }) : err;
   }
+  await resume?.close();
   run.progress.finish();
   // The upload is done: a failed read-back must not look like a failed upload (and invite a duplicate).
   const outcome = await probe.outcome().catch(() => ({ value: null, attachment: undefined }));
@@ -183,7 +201,8 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     target: targetIn,
     value: outcome.value,
     ...(outcome.attachment ? { attachment: outcome.attachment } : {}),
-    bytes: local.size,
+    bytes: local.size - (resume?.resumedBytes ?? 0),
+    ...(resume?.resumedBytes ? { resumedBytes: resume.resumedBytes } : {}),
     parts: plan.partCount,
     attempts: run.attempts,
     multipart: plan.multipart,

@@ -1,0 +1,206 @@
+/**
+ * Resumable multipart uploads across restarts (`resumeDir`): a child process uploading is killed
+ * with SIGKILL part-way through (as a crash would), then the same upload runs again. Checked at
+ * the emulator: only the parts missing from the saved state are sent, the file is byte-exact,
+ * one Attachment, no multipart upload left open, no state left behind. A file changed after the
+ * kill, and a saved upload the storage no longer knows, start over cleanly.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtinOnly, routeDelta, sha256File, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
+import type { ResumeChildJob, ResumeChildMessage } from './fixtures/resume-child.js';
+
+const MiB = 1024 * 1024;
+let env: TransferEnv;
+let stateDir: string;
+const storageOnly = builtinOnly('bytes and parts are counted at the emulator storage');
+
+before(async () => {
+  env = await transferEnv();
+  stateDir = mkdtempSync(join(tmpdir(), 'sg-resume-state-'));
+});
+after(async () => {
+  await env?.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+/** A sparse file with a distinct marker every MiB (fast to make, and every part differs). */
+function makeFile(name: string, size: number, seed: string): string {
+  const path = join(env.dir, name);
+  const fd = openSync(path, 'w');
+  try {
+    ftruncateSync(fd, size);
+    for (let offset = 0; offset < size; offset += MiB) writeSync(fd, Buffer.from(`${seed}:${offset}`.padEnd(48, '.')), 0, 48, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+interface ChildOutcome {
+  killed: boolean;
+  result?: Record<string, unknown>;
+  error?: { code?: string; message: string };
+}
+
+/**
+ * Runs the upload in a child process; with `killAtBytes`, SIGKILLs it as soon as the emulator
+ * has stored that many bytes of it (the emulator runs in this process, so nothing is stored
+ * between the check and the kill).
+ */
+function runChild(path: string, target: ResumeChildJob['target'], options: ResumeChildJob['options'], killAtBytes?: number): Promise<ChildOutcome> {
+  const job: ResumeChildJob = { site: env.emu.url, scriptName: env.emu.credentials.scriptName, scriptKey: env.emu.credentials.scriptKey, path, target, options };
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'resume-child.js'), JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const base = env.emu.counters.snapshot().bytesStored;
+  const outcome: ChildOutcome = { killed: false };
+  let poll: NodeJS.Timeout | undefined;
+  if (killAtBytes !== undefined) {
+    poll = setInterval(() => {
+      if (env.emu.counters.snapshot().bytesStored - base < killAtBytes) return;
+      clearInterval(poll);
+      outcome.killed = child.kill('SIGKILL');
+    }, 5);
+  }
+  child.on('message', (m: ResumeChildMessage) => {
+    if ('done' in m) outcome.result = m.done as Record<string, unknown>;
+    if ('error' in m) outcome.error = m.error;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => {
+      clearInterval(poll);
+      resolve(outcome);
+    });
+  });
+}
+
+function stateFiles(): string[] {
+  return readdirSync(stateDir).filter((n) => n.endsWith('.upload.json'));
+}
+
+function savedParts(): number[] {
+  const [name] = stateFiles();
+  assert.ok(name, 'the killed upload left its state');
+  const state = JSON.parse(readFileSync(join(stateDir, name), 'utf8')) as { parts: Record<string, string> };
+  return Object.keys(state.parts).map(Number).sort((a, b) => a - b);
+}
+
+const partBytes = (size: number, partSize: number, parts: number[]): number => parts.reduce((sum, n) => sum + Math.min(partSize, size - (n - 1) * partSize), 0);
+
+test('killed at ~60 % of a 512 MiB multipart upload, the same upload again sends only the missing parts', { skip: storageOnly }, async () => {
+  const size = 512 * MiB;
+  const partSize = 16 * MiB;
+  const partCount = size / partSize;
+  const path = makeFile('resume_512.mov', size, 'a');
+  const id = await env.version('resume 512');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir };
+  const start = env.emu.counters.snapshot();
+
+  const first = await runChild(path, target, options, Math.floor(size * 0.6));
+  assert.equal(first.killed, true, `the child was killed before it finished (${JSON.stringify(first.result ?? first.error)})`);
+  assert.equal(env.emu.counters.snapshot().multipartOpen - start.multipartOpen, 1, 'the killed upload is still open on the storage');
+  const saved = savedParts();
+  // The state trails the storage by the parts whose answers were not yet recorded at the kill.
+  assert.ok(saved.length >= partCount * 0.25 && saved.length < partCount, `the state holds the parts stored before the kill (${saved.length} of ${partCount})`);
+
+  const beforeResume = env.emu.counters.snapshot();
+  const second = await runChild(path, target, options);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  const result = second.result!;
+  const missing = partCount - saved.length;
+  // Counted at the storage after the restart: the parts missing from the state, plus at most the
+  // killed child's parts still in flight at the kill (the storage may finish storing those).
+  const stored200 = routeDelta(env.emu, beforeResume, 'storage_put')['200'] ?? 0;
+  const inFlight = 8; // the default concurrency
+  assert.ok(stored200 >= missing && stored200 <= missing + inFlight, `parts stored after the restart: ${stored200}, missing from the state: ${missing}`);
+  const bytesAfter = env.emu.counters.snapshot().bytesStored - beforeResume.bytesStored;
+  const missingBytes = size - partBytes(size, partSize, saved);
+  assert.ok(bytesAfter >= missingBytes && bytesAfter <= missingBytes + inFlight * partSize, `bytes stored after the restart: ${bytesAfter}, missing: ${missingBytes}`);
+  assert.ok(bytesAfter < size, 'not the whole file again');
+  assert.deepEqual(routeDelta(env.emu, beforeResume, 'upload_init'), {}, 'no new upload was started');
+  assert.equal(result.resumedBytes, partBytes(size, partSize, saved));
+  assert.equal(result.bytes, size - partBytes(size, partSize, saved));
+
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment');
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.deepEqual(stateFiles(), [], 'the state is removed on completion');
+  const back = join(env.dir, 'resume_512.back');
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path), 'byte-exact');
+  rmSync(back);
+});
+
+test('a file changed after the kill is not resumed: the old upload is aborted and the new bytes sent whole', { skip: storageOnly }, async () => {
+  const size = 24 * MiB;
+  const partSize = 5 * MiB;
+  const path = makeFile('resume_changed.mov', size, 'old');
+  const id = await env.version('resume changed');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir, concurrency: 2 };
+  const start = env.emu.counters.snapshot();
+  const first = await runChild(path, target, options, Math.floor(size * 0.5));
+  assert.equal(first.killed, true);
+  assert.equal(stateFiles().length, 1, 'the killed upload left its state');
+
+  makeFile('resume_changed.mov', size, 'new');
+  utimesSync(path, new Date(), new Date(Date.now() + 5000)); // a rewrite within the same mtime tick still counts as new
+  const beforeRetry = env.emu.counters.snapshot();
+  const second = await runChild(path, target, options);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  assert.equal(second.result!.resumedBytes, undefined);
+  assert.equal(second.result!.bytes, size);
+  // Every byte again (plus, at most, the killed child's two parts in flight at the kill).
+  const bytesAfter = env.emu.counters.snapshot().bytesStored - beforeRetry.bytesStored;
+  assert.ok(bytesAfter >= size && bytesAfter <= size + 2 * partSize, `bytes stored after the restart: ${bytesAfter} of ${size}`);
+  assert.deepEqual(routeDelta(env.emu, beforeRetry, 'abort'), { 204: 1 }, 'the stale upload was aborted on the site');
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1);
+  assert.deepEqual(stateFiles(), []);
+  const back = join(env.dir, 'resume_changed.back');
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path), 'the new file, byte-exact');
+  rmSync(back);
+});
+
+test('a saved upload the storage no longer knows starts over once, cleanly', { skip: storageOnly }, async () => {
+  const size = 24 * MiB;
+  const partSize = 5 * MiB;
+  const path = makeFile('resume_gone.mov', size, 'gone');
+  const id = await env.version('resume gone');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir, concurrency: 2 };
+  const first = await runChild(path, target, options, Math.floor(size * 0.5));
+  assert.equal(first.killed, true);
+  // The storage forgets the upload (an S3 lifecycle rule, an operator): here, its id in the state is one it never issued.
+  const [name] = stateFiles();
+  const file = join(stateDir, name!);
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { session: { info: Record<string, unknown> } };
+  const realInfo = state.session.info;
+  state.session.info = { ...realInfo, upload_id: 'no-such-upload' };
+  writeFileSync(file, JSON.stringify(state));
+
+  const beforeRetry = env.emu.counters.snapshot();
+  const second = await runChild(path, target, options);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  assert.equal(second.result!.bytes, size, 'started over: every byte sent');
+  assert.deepEqual(routeDelta(env.emu, beforeRetry, 'upload_init'), { 200: 1 }, 'one new upload');
+  assert.equal(env.emu.counters.snapshot().attachmentsCreated - beforeRetry.attachmentsCreated, 1);
+  assert.deepEqual(stateFiles(), []);
+  const back = join(env.dir, 'resume_gone.back');
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path));
+  rmSync(back);
+});
+
+test('resume options are checked: a bad folder value is SG_CONFIG before any request', async () => {
+  const path = makeFile('resume_bad.mov', 6 * MiB, 'bad');
+  await assert.rejects(env.sg.upload({ type: 'Version', id: 1 }, path, { multipartThreshold: 5 * MiB, resumeDir: '' }), { code: 'SG_CONFIG', message: /resumeDir/ });
+  await assert.rejects(env.sg.upload({ type: 'Version', id: 1 }, path, { multipartThreshold: 5 * MiB, resumeDir: stateDir, resumeMaxAge: -1 }), { code: 'SG_CONFIG', message: /resumeMaxAge/ });
+});
