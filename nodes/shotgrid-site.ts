@@ -50,6 +50,7 @@ const siteModule = function (RED: NodeAPI): void {
       const options = buildClientOptions(def as SiteConfig, (node.credentials ?? {}) as SiteCredentials, {
         requestTimeoutMs: numberSetting(RED, 'shotgridSiteRequestTimeout', 0) || undefined,
         retries: retries >= 0 ? retries : undefined,
+        maxConnections: numberSetting(RED, 'shotgridSiteMaxConnections', 0) || undefined,
       }, {
         warn: (message) => node.warn(message),
         debug: (message) => node.debug(message),
@@ -103,6 +104,7 @@ const siteModule = function (RED: NodeAPI): void {
     credentials: SITE_CREDENTIALS,
     settings: {
       shotgridSiteRequestTimeout: { value: LIBRARY_DEFAULTS.timeouts.headers, exportable: false },
+      shotgridSiteMaxConnections: { value: LIBRARY_DEFAULTS.maxConnections, exportable: false },
     },
   });
   registerTestRoute(RED);

@@ -28,6 +28,9 @@ export interface ChartOptions {
   subtitle?: string;
   /** Optional dashed reference line, e.g. the single-connection cap. */
   reference?: { value: number; label: string };
+  /** Axis titles (default: the concurrency chart's). */
+  xLabel?: string;
+  yLabel?: string;
 }
 
 /** The chart as an SVG document. Points are plotted in the order given, evenly spaced, each centred in its slot. */
@@ -62,8 +65,8 @@ export function concurrencyChart(points: ConcurrencyPoint[], options: ChartOptio
     out.push(`<text x="${f(x(i))}" y="${f(y(p.mbPerSecond) - 10)}" text-anchor="middle">${p.mbPerSecond}</text>`);
     out.push(`<text x="${f(x(i))}" y="${PAD.top + plotH + 18}" text-anchor="middle">${p.concurrency}</text>`);
   });
-  out.push(`<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">parts in flight (concurrency)</text>`);
-  out.push(`<text x="16" y="${PAD.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${PAD.top + plotH / 2})">throughput (MB/s)</text>`);
+  out.push(`<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">${esc(options.xLabel ?? 'parts in flight (concurrency)')}</text>`);
+  out.push(`<text x="16" y="${PAD.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${PAD.top + plotH / 2})">${esc(options.yLabel ?? 'throughput (MB/s)')}</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

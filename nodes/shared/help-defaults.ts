@@ -15,6 +15,7 @@ export const HELP_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   connectTimeoutSeconds: String(LIBRARY_DEFAULTS.timeouts.connect / 1000),
   requestTimeoutSeconds: String(LIBRARY_DEFAULTS.timeouts.headers / 1000),
   retries: String(LIBRARY_DEFAULTS.retry.retries),
+  maxConnections: String(LIBRARY_DEFAULTS.maxConnections),
   uploadConcurrency: String(LIBRARY_DEFAULTS.upload.concurrency),
   uploadPartSizeBytes: grouped(LIBRARY_DEFAULTS.upload.partSize),
   multipartThresholdBytes: grouped(LIBRARY_DEFAULTS.upload.multipartThreshold),

@@ -48,6 +48,8 @@ export interface SiteDefaults {
   requestTimeoutMs?: number;
   /** Retries of a failed request (the library's backoff); undefined = the library's default. */
   retries?: number;
+  /** Requests in flight to the site at once (a worker's share of the site's budget); undefined = the library's default. */
+  maxConnections?: number;
 }
 
 /** Whole-value `${NAME}` substitution, as Node-RED applies it when flows load. */
@@ -107,6 +109,7 @@ export function buildClientOptions(config: SiteConfig, creds: SiteCredentials, d
     if (connectMs !== undefined) options.timeouts.connect = connectMs;
   }
   if (defaults.retries !== undefined) options.retry = { retries: Math.floor(defaults.retries) };
+  if (defaults.maxConnections !== undefined) options.maxConnections = Math.floor(defaults.maxConnections);
   if (logger) options.logger = logger;
   return options;
 }

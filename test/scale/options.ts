@@ -59,7 +59,9 @@ export function scaleOptions(): ScaleOptions {
     phaseThreeJobs,
     workers: 3,
     windowPerWorker: Math.floor(envNumber('SCALE_WINDOW', 6)),
-    deadlineMs: envNumber('SCALE_DEADLINE_MS', 45_000),
+    // Long enough for a killed worker to restart and finish its own jobs (example 4's note of jobs
+    // in progress): the deadline is for a worker that never comes back.
+    deadlineMs: envNumber('SCALE_DEADLINE_MS', 90_000),
     duplicateLater: envNumber('SCALE_DUPLICATE_LATER', 0.1),
     duplicateTwin: envNumber('SCALE_DUPLICATE_TWIN', 0.05),
     minSize: envNumber('SCALE_MIN_SIZE', 2 * MiB),

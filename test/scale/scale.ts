@@ -13,7 +13,7 @@
  * check is printed as ✔/✖ and the last line is "N passed, N failed, 0 skipped". Exit 1 on any ✖.
  * The scale factor is reported, never asserted (a speed figure: see docs/scaling.md).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +21,13 @@ import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { ShotGridClient } from '../../lib/index.js';
 import { Farm, type FarmJob } from './farm.js';
 import { movieSizes, writeMovie, type Movie } from './movies.js';
-import { scaleOptions } from './options.js';
+import { concurrencyChart } from '../../bench/support/svg.js';
+import { scaleOptions, type ScaleOptions } from './options.js';
 import { Prng } from './prng.js';
 import { pidOfPort } from './sockets.js';
 import { Traffic } from './traffic.js';
 import { verifySite } from './verify.js';
-import { installInto, layOut, packPackage, Worker, type WorkerSetup } from './workers.js';
+import { copyInstall, installInto, layOut, packPackage, Worker, type WorkerSetup } from './workers.js';
 
 const PREFIX = 'scale-';
 const say = (line: string): void => void process.stderr.write(`scale: ${line}\n`);
@@ -100,21 +101,14 @@ async function main(): Promise<number> {
     const pf = movieSizes(rest, o.minSize, o.maxSize, o.seed + 1);
     for (let i = 0; i < 4; i++) pf[Math.floor(rest * 0.3) + i * 3] = Math.floor(o.maxSize * (0.75 + i * 0.08));
     const sizes = [...p1, ...p3, ...pf];
-    const movies = new Map<string, Movie>();
-    let t = Date.now();
-    sizes.forEach((size, i) => {
-      const jobId = `${PREFIX}${String(i + 1).padStart(4, '0')}`;
-      movies.set(jobId, writeMovie(mediaDir, 'renders', jobId, size));
-    });
-    const totalBytes = sizes.reduce((a, b) => a + b, 0);
-    say(`${sizes.length} movies, ${(totalBytes / 2 ** 20).toFixed(0)} MiB (${(Math.min(...sizes) / 2 ** 20).toFixed(1)}…${(Math.max(...sizes) / 2 ** 20).toFixed(1)} MiB) written in ${seconds(Date.now() - t)} s`);
     const jobOf = (i: number): FarmJob => {
       const jobId = `${PREFIX}${String(i + 1).padStart(4, '0')}`;
       return { jobId, shot: shots[i % shots.length]!, movie: movies.get(jobId)!.relPath, frames: `1001-${1001 + (i % 90)}` };
     };
 
-    // The workers: the package as npm packs it, installed into three fresh user directories.
-    t = Date.now();
+    // The workers: the package as npm packs it, installed into a fresh user directory (npm runs
+    // while the movies are written) and that installation copied into two more.
+    let t = Date.now();
     const tarball = packPackage(root, work);
     const setup: WorkerSetup = {
       site: { url: emulator.url, scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey },
@@ -123,8 +117,18 @@ async function main(): Promise<number> {
       transfer: { partsInFlight: o.partsInFlight, partSize: o.partSize, multipartThreshold: o.multipartThreshold },
     };
     for (let n = 1; n <= o.workers; n++) workers.push(new Worker(`sg-publish-worker-${n}`, join(work, `worker-${n}`), await freePort(), setup));
-    await installInto(workers[0]!.userDir, tarball);
-    await Promise.all(workers.slice(1).map((w) => installInto(w.userDir, tarball)));
+    const installed = installInto(workers[0]!.userDir, tarball);
+    installed.catch(() => undefined);
+    const movies = new Map<string, Movie>();
+    const written = Date.now();
+    sizes.forEach((size, i) => {
+      const jobId = `${PREFIX}${String(i + 1).padStart(4, '0')}`;
+      movies.set(jobId, writeMovie(mediaDir, 'renders', jobId, size));
+    });
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    say(`${sizes.length} movies, ${(totalBytes / 2 ** 20).toFixed(0)} MiB (${(Math.min(...sizes) / 2 ** 20).toFixed(1)}…${(Math.max(...sizes) / 2 ** 20).toFixed(1)} MiB) written in ${seconds(Date.now() - written)} s`);
+    await installed;
+    for (const w of workers.slice(1)) copyInstall(workers[0]!.userDir, w.userDir);
     for (const w of workers) layOut(w.userDir, w.port, setup);
     say(`packed ${tarball.split('/').pop()} and installed it into ${workers.length} user directories in ${seconds(Date.now() - t)} s`);
 
@@ -196,7 +200,7 @@ async function main(): Promise<number> {
     while (Date.now() - traffic.lastRequestAt < 3000 && Date.now() - quietSince < 60_000) await sleep(250);
     emulator.configure({ shaping: { apiLatency: 0, storageLatency: 0, storageBandwidth: 0 } });
     t = Date.now();
-    const site = await verifySite(sg, PREFIX, movies, work);
+    const site = await verifySite(sg, PREFIX, movies);
     const counters = emulator.counters.snapshot();
     say(`site checked in ${seconds(Date.now() - t)} s`);
 
@@ -229,6 +233,7 @@ async function main(): Promise<number> {
       seconds: seconds(Date.now() - started),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
+    if (process.env.SCALE_CHART) writeChart(process.env.SCALE_CHART, line.jobsPerMin1, line.jobsPerMin3, o);
 
     const checks: Array<[string, boolean, string]> = [
       [`${movies.size} Versions, one per job`, site.versions === movies.size && site.jobsWithVersion === movies.size, `${site.versions} Versions for ${site.jobsWithVersion} of ${movies.size} jobs`],
@@ -249,6 +254,18 @@ async function main(): Promise<number> {
   } finally {
     await cleanUp();
   }
+}
+
+/** docs/images/scale-workers.svg: jobs/min for one and for three workers (written when SCALE_CHART names a file). */
+function writeChart(file: string, perMin1: number, perMin3: number, o: ScaleOptions): void {
+  const svg = concurrencyChart([{ concurrency: 1, mbPerSecond: perMin1 }, { concurrency: 3, mbPerSecond: perMin3 }], {
+    title: 'Farm jobs per minute against Node-RED workers',
+    subtitle: `site ${o.apiLatency} ms away, storage ${o.storageBandwidth / 1e6} MB/s per connection; 2 uploads × ${o.partsInFlight} parts per worker`,
+    reference: { value: perMin1 * 3, label: '3 × one worker' },
+    xLabel: 'Node-RED workers sharing one MQTT subscription',
+    yLabel: 'jobs per minute',
+  });
+  writeFileSync(file, svg);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,6 +42,16 @@ export function installInto(userDir: string, tarball: string): Promise<void> {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm install of the packed package into ${userDir} failed (${code}): ${err.trim()}`))));
   });
+}
+
+/**
+ * A second user directory with the same installation: the first one's package.json, lock file and
+ * node_modules copied (what `npm ci` would lay out again, without a second registry round on a
+ * loaded machine).
+ */
+export function copyInstall(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of ['package.json', 'package-lock.json', 'node_modules']) cpSync(join(from, name), join(to, name), { recursive: true });
 }
 
 /** Node-RED's credential file encryption (aes-256-ctr, key = sha256(credentialSecret)). */
