@@ -11,7 +11,7 @@ import type { EmulatorOptions, FaultKind, FaultRates } from './types.js';
 
 const USAGE = `usage: shotgrid-emulator [--port N] [--host H] [--storage s3|sg] [--token-ttl S]
                          [--transcode-delay MS] [--transcode-fail] [--faults JSON|kind=rate,...]
-                         [--seed N] [--bandwidth BYTES_PER_S] [--latency MS] [--data DIR] [--verbose]
+                         [--seed N] [--seed-records N] [--bandwidth BYTES_PER_S] [--latency MS] [--data DIR] [--verbose]
                          [--s3 ENV_JSON | --s3-endpoint URL --s3-bucket NAME [--s3-region R]]
   --s3 FILE: keep uploads in an external S3 bucket (the JSON npm run s3:start writes; or
   SG_EMULATOR_S3=FILE). --s3-endpoint takes the keys from SG_EMULATOR_S3_ACCESS_KEY_ID and
@@ -77,6 +77,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'transcode-fail': { type: 'boolean' },
         faults: { type: 'string' },
         seed: { type: 'string' },
+        'seed-records': { type: 'string' },
         bandwidth: { type: 'string' },
         latency: { type: 'string' },
         data: { type: 'string' },
@@ -107,6 +108,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (values.faults !== undefined) options.faults = parseFaults(values.faults);
   const seed = wholeNumber('seed', values.seed);
   if (seed !== undefined) options.seed = seed;
+  const seedRecordCount = wholeNumber('seed-records', values['seed-records']);
+  if (seedRecordCount !== undefined) options.seedRecords = seedRecordCount;
   const bandwidth = wholeNumber('bandwidth', values.bandwidth);
   const latency = wholeNumber('latency', values.latency);
   if (bandwidth !== undefined || latency !== undefined) {

@@ -15,7 +15,8 @@ import { openExternalStorage } from './files/external-s3.js';
 import { createFileService } from './files/index.js';
 import { createApiServer } from './server.js';
 import { MemoryStore } from './store/memory-store.js';
-import { seedStudio } from './store/seed.js';
+import { SEEDED, seedStudio } from './store/seed.js';
+import { seedRecords } from './store/seed-records.js';
 import type { Emulator, EmulatorCredentials, EmulatorOptions } from './types.js';
 
 export type * from './types.js';
@@ -46,6 +47,7 @@ function resolveOptions(options: EmulatorOptions, dataDir: string): ResolvedOpti
     transcodeFail: options.transcodeFail ?? false,
     seed: options.seed ?? 1,
     seedScale: options.seedScale ?? 1,
+    seedRecords: options.seedRecords ?? 0,
     verbose: options.verbose ?? false,
     faults: options.faults,
     externalStorage: options.externalStorage,
@@ -90,6 +92,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   ctx.files = createFileService(ctx, external);
   seedStudio(store, credentials, resolved.seedScale);
+  if (resolved.seedRecords > 0) {
+    seedRecords(store, resolved.seedRecords, { script: { type: 'ApiUser', id: SEEDED.apiUser }, artist: { type: 'HumanUser', id: SEEDED.demoUser } });
+  }
 
   const site: Site = { ctx, store, tokens };
   const { server, sockets } = createApiServer(ctx, site);

@@ -175,6 +175,12 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Extra seeded records: number of Shots per Sequence etc. (default small studio). */
   seedScale?: number;
+  /**
+   * Also seed this many production records (default 0): Shots and their Versions (1:9) in
+   * Projects of 50,000 records ("Scale 001", ...), for scale tests and benchmarks. 1,000,000
+   * take a few seconds and about half a gigabyte.
+   */
+  seedRecords?: number;
   /** Log requests to stderr. */
   verbose?: boolean;
   /**

@@ -10,8 +10,39 @@ import { isMiss, resolvePath, valuesAt } from './field-paths.js';
 import { buildValueTest } from './relations.js';
 import { rubyInspect } from './ruby-inspect.js';
 
-/** A compiled filter. */
-export type RowTest = (rec: StoredRecord) => boolean;
+/**
+ * A compiled filter. `candidates`, when present, lists (in id order, retired rows included) ids
+ * that include every row the test can accept: an index answer that spares a table scan.
+ */
+export interface RowTest {
+  (rec: StoredRecord): boolean;
+  candidates?: () => readonly number[] | undefined;
+}
+
+function isLink(v: unknown): v is { type: string; id: number } {
+  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { id?: unknown }).id === 'number';
+}
+
+/** The links an `is` / `in` condition on a link field asks for, else undefined. */
+function wantedLinks(relation: string, value: unknown): Array<{ type: string; id: number }> | undefined {
+  if (relation === 'is' && isLink(value)) return [value];
+  if (relation === 'in' && Array.isArray(value) && value.length > 0 && value.every(isLink)) return value;
+  return undefined;
+}
+
+/** The smallest candidate list among tests that all must pass. */
+function narrowest(tests: RowTest[]): RowTest['candidates'] {
+  const sources = tests.flatMap((t) => (t.candidates ? [t.candidates] : []));
+  if (sources.length === 0) return undefined;
+  return () => {
+    let best: readonly number[] | undefined;
+    for (const source of sources) {
+      const ids = source();
+      if (ids && (!best || ids.length < best.length)) best = ids;
+    }
+    return best;
+  };
+}
 
 /** Deepest nesting the server handles; deeper groups are a 500 there too. */
 const MAX_DEPTH = 265;
@@ -50,15 +81,22 @@ export function compileCondition(store: MemoryStore, type: string, cond: unknown
   }, store);
   if (path.hops.length === 0) {
     const name = path.last.name;
-    return (rec) => test(rec.fields[name] ?? null);
+    const direct: RowTest = (rec) => test(rec.fields[name] ?? null);
+    const links = path.last.dataType === 'entity' ? wantedLinks(relation, value) : undefined;
+    if (links) direct.candidates = () => store.linkedIds(type, name, links);
+    return direct;
   }
   return (rec) => valuesAt(store, rec, path).some(test);
 }
 
-function all(tests: RowTest[]): RowTest {
+/** A test passing when every one of `tests` does (keeping the narrowest index answer). */
+export function allOf(tests: RowTest[]): RowTest {
   if (tests.length === 0) return MATCH_ALL;
   if (tests.length === 1) return tests[0]!;
-  return (rec) => tests.every((t) => t(rec));
+  const every: RowTest = (rec) => tests.every((t) => t(rec));
+  const candidates = narrowest(tests);
+  if (candidates) every.candidates = candidates;
+  return every;
 }
 
 function any(tests: RowTest[]): RowTest {
@@ -77,7 +115,7 @@ export function compileArrayFilters(store: MemoryStore, type: string, filters: u
     }
     tests.push(compileCondition(store, type, cond));
   }
-  return all(tests);
+  return allOf(tests);
 }
 
 function compileGroup(store: MemoryStore, type: string, group: unknown, depth: number): RowTest {
@@ -90,7 +128,7 @@ function compileGroup(store: MemoryStore, type: string, group: unknown, depth: n
   const conditions = group.conditions;
   if (!Array.isArray(conditions)) throw new ApiError(400, 103, `Invalid conditions parameter: ${rubyInspect(conditions)}`, {});
   const tests = conditions.map((c) => (isPlainObject(c) ? compileGroup(store, type, c, depth + 1) : compileCondition(store, type, c)));
-  return op === 'and' ? all(tests) : any(tests);
+  return op === 'and' ? allOf(tests) : any(tests);
 }
 
 /** `api3_hash`: a (nested) logical group. */

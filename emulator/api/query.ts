@@ -1,6 +1,8 @@
 /**
  * Running a read: rows of a type (live or retired), minus archived projects' rows when asked,
  * through the compiled filter, sorted (id ascending unless told otherwise), then one page.
+ * A page in id order stops as soon as it is full and reads only the rows an index names when the
+ * filter has one, so it costs time in proportion to the page, not to the table.
  */
 import type { StoredRecord } from '../context.js';
 import { asLink, isMiss, resolvePath, valuesAt, type FieldPath } from './field-paths.js';
@@ -27,15 +29,111 @@ export function archivedFilter(site: Site, type: string): RowTest {
   };
 }
 
+type FindOptions = Pick<ReadOptions, 'returnOnly' | 'includeArchived' | 'sort'>;
+
+/** The next row a read may look at, or undefined at the end. */
+type RowSource = () => StoredRecord | undefined;
+
+/**
+ * The rows a read may return, in id order (reversed when `descending`): those the filter's index
+ * names, else the whole table.
+ */
+function rowSource(site: Site, type: string, test: RowTest, descending: boolean): RowSource {
+  const store = site.store;
+  const ids = test.candidates?.();
+  if (ids) {
+    const n = ids.length;
+    let i = 0;
+    return () => {
+      while (i < n) {
+        const rec = store.get(type, ids[descending ? n - 1 - i : i]!, { includeRetired: true });
+        i++;
+        if (rec) return rec;
+      }
+      return undefined;
+    };
+  }
+  if (descending) {
+    const rows = [...store.allWithRetired(type)];
+    let i = rows.length;
+    return () => (i > 0 ? rows[--i] : undefined);
+  }
+  const it = store.allWithRetired(type)[Symbol.iterator]();
+  return () => {
+    const next = it.next();
+    return next.done ? undefined : next.value;
+  };
+}
+
+/** The test a row must pass: the filter, the retired state asked for, archived projects hidden. */
+function rowFilter(site: Site, type: string, test: RowTest, opts: FindOptions): RowTest {
+  const retired = opts.returnOnly === 'retired';
+  const visible = opts.includeArchived ? undefined : archivedFilter(site, type);
+  return (rec) => rec.retired === retired && (visible === undefined || visible(rec)) && test(rec);
+}
+
 /** Every row matching the filter and options, in the requested order. */
-export function findRows(site: Site, type: string, test: RowTest, opts: Pick<ReadOptions, 'returnOnly' | 'includeArchived' | 'sort'>): StoredRecord[] {
-  const source = opts.returnOnly === 'retired'
-    ? [...site.store.allWithRetired(type)].filter((r) => r.retired)
-    : site.store.all(type);
-  const visible = opts.includeArchived ? () => true : archivedFilter(site, type);
+export function findRows(site: Site, type: string, test: RowTest, opts: FindOptions): StoredRecord[] {
+  const accept = rowFilter(site, type, test, opts);
+  const next = rowSource(site, type, test, false);
   const rows: StoredRecord[] = [];
-  for (const rec of source) if (visible(rec) && test(rec)) rows.push(rec);
+  for (let rec = next(); rec; rec = next()) if (accept(rec)) rows.push(rec);
   return sortRows(site, type, rows, opts.sort);
+}
+
+/**
+ * A read in id order, remembered between pages: the matches found so far and where the scan
+ * stopped. Paging on (page 2, 3, ... or back) reuses it until any row of the site changes.
+ */
+interface Cursor {
+  version: number;
+  next: RowSource;
+  accept: RowTest;
+  matches: StoredRecord[];
+  done: boolean;
+}
+
+/** Cursors kept per store (most recently used last). */
+const MAX_CURSORS = 16;
+const cursors = new WeakMap<Site['store'], Map<string, Cursor>>();
+
+/** Relations whose answer moves with the clock: such reads are never remembered. */
+const CLOCK_RELATIONS = /"(?:not_)?in_(?:last|next)"|"in_calendar_[a-z]+"/;
+
+function cursorFor(site: Site, key: string | undefined, make: () => Cursor): Cursor {
+  if (key === undefined || CLOCK_RELATIONS.test(key)) return make();
+  let byKey = cursors.get(site.store);
+  if (!byKey) cursors.set(site.store, (byKey = new Map()));
+  let cursor = byKey.get(key);
+  byKey.delete(key);
+  if (!cursor || cursor.version !== site.store.version) cursor = make();
+  byKey.set(key, cursor);
+  if (byKey.size > MAX_CURSORS) byKey.delete(byKey.keys().next().value!);
+  return cursor;
+}
+
+/**
+ * One page of the matching rows. In id order (the default) the scan stops once the page is full,
+ * reads only the rows an index names when the filter has one, and, given `cacheKey` (the read's
+ * type, filters and options), continues from where an earlier page of the same read stopped.
+ */
+export function findPage(site: Site, type: string, test: RowTest, opts: FindOptions & Pick<ReadOptions, 'page'>, cacheKey?: string): StoredRecord[] {
+  const keys = sortKeys(site, type, opts.sort);
+  const idOnly = keys.length === 0 || (keys.length === 1 && keys[0]!.path.last.name === 'id' && keys[0]!.path.hops.length === 0);
+  if (!idOnly) return pageRows(findRows(site, type, test, opts), opts.page);
+  const descending = keys[0]?.desc === true;
+  const key = cacheKey === undefined ? undefined : `${cacheKey}|${opts.returnOnly}|${opts.includeArchived}|${descending}`;
+  const cursor = cursorFor(site, key, () => ({
+    version: site.store.version, next: rowSource(site, type, test, descending), accept: rowFilter(site, type, test, opts), matches: [], done: false,
+  }));
+  const skip = (opts.page.number - 1) * opts.page.size;
+  const need = skip + opts.page.size;
+  while (!cursor.done && cursor.matches.length < need) {
+    const rec = cursor.next();
+    if (!rec) cursor.done = true;
+    else if (cursor.accept(rec)) cursor.matches.push(rec);
+  }
+  return cursor.matches.slice(skip, need);
 }
 
 /** Data types whose sort is a silent no-op on the site. */
@@ -57,8 +155,8 @@ function sortValue(site: Site, path: FieldPath, rec: StoredRecord): SortValue {
   }
 }
 
-/** Sorts by the usable keys (nulls last ascending, first descending), then by id. */
-export function sortRows(site: Site, type: string, rows: StoredRecord[], sort: SortKey[]): StoredRecord[] {
+/** The sort keys the site honours (unknown and unsortable ones are silently dropped). */
+function sortKeys(site: Site, type: string, sort: SortKey[]): Array<{ path: FieldPath; desc: boolean }> {
   const keys: Array<{ path: FieldPath; desc: boolean }> = [];
   for (const k of sort) {
     if (k.path === 'id') {
@@ -68,6 +166,12 @@ export function sortRows(site: Site, type: string, rows: StoredRecord[], sort: S
     const p = resolvePath(site.store, type, k.path);
     if (!isMiss(p) && !p.throughMulti && !UNSORTABLE.has(p.last.dataType)) keys.push({ path: p, desc: k.desc });
   }
+  return keys;
+}
+
+/** Sorts by the usable keys (nulls last ascending, first descending), then by id. */
+export function sortRows(site: Site, type: string, rows: StoredRecord[], sort: SortKey[]): StoredRecord[] {
+  const keys = sortKeys(site, type, sort);
   if (keys.length === 0) return rows;
   const decorated = rows.map((rec) => ({ rec, values: keys.map((k) => sortValue(site, k.path, rec)) }));
   decorated.sort((a, b) => {

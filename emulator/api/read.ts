@@ -4,8 +4,8 @@
  */
 import type { StoredRecord } from '../context.js';
 import { ApiError, mediaType, readJson, sendJson } from '../http/respond.js';
-import { compileArrayFilters, compileCondition, compileHashFilters, type RowTest } from './filters.js';
-import { archivedFilter, findRows, pageRows } from './query.js';
+import { allOf, compileArrayFilters, compileCondition, compileHashFilters, type RowTest } from './filters.js';
+import { archivedFilter, findPage } from './query.js';
 import { parseReadOptions, type ReadBody, type ReadOptions } from './read-options.js';
 import { renderRecord, selectFields } from './render.js';
 import type { ApiRequest, Site } from './site.js';
@@ -29,9 +29,9 @@ export function pageLinks(r: ApiRequest, page: { size: number; number: number })
   return links;
 }
 
-/** Answers one page of matching rows. */
-function answerPage(site: Site, r: ApiRequest, type: string, test: RowTest, opts: ReadOptions): void {
-  const rows = pageRows(findRows(site, type, test, opts), opts.page);
+/** Answers one page of matching rows; `readKey` names the read for paging on (see `findPage`). */
+function answerPage(site: Site, r: ApiRequest, type: string, test: RowTest, opts: ReadOptions, readKey: string): void {
+  const rows = findPage(site, type, test, opts, readKey);
   const sel = selectFields(site, type, opts.fields);
   sendJson(r.res, 200, { data: rows.map((rec) => renderRecord(site, rec, sel, r.prefix)), links: pageLinks(r, opts.page) });
 }
@@ -55,11 +55,14 @@ function queryCondition(path: string, raw: string): [string, string, unknown] {
 export function handleList(site: Site, r: ApiRequest, type: string): void {
   const opts = parseReadOptions(r.url.searchParams);
   const tests: RowTest[] = [];
+  const conditions: Array<[string, string, unknown]> = [];
   for (const [key, value] of r.url.searchParams) {
     const m = /^filter\[(.+)\]$/.exec(key);
-    if (m) tests.push(compileCondition(site.store, type, queryCondition(m[1]!, value)));
+    if (!m) continue;
+    conditions.push(queryCondition(m[1]!, value));
+    tests.push(compileCondition(site.store, type, conditions[conditions.length - 1]));
   }
-  answerPage(site, r, type, (rec) => tests.every((t) => t(rec)), opts);
+  answerPage(site, r, type, allOf(tests), opts, JSON.stringify([type, 'list', conditions]));
 }
 
 /** `GET /entity/{e}/{id}`. */
@@ -104,5 +107,5 @@ export async function handleSearch(site: Site, r: ApiRequest, type: string): Pro
   const body = await readObjectBody(r);
   const test = bodyFilters(site, type, kind, body.filters);
   const opts = parseReadOptions(r.url.searchParams, body as ReadBody);
-  answerPage(site, r, type, test, opts);
+  answerPage(site, r, type, test, opts, JSON.stringify([type, kind, body.filters ?? null]));
 }

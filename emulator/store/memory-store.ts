@@ -1,8 +1,10 @@
 /**
  * The in-memory entity store: rows per type in id order (a Map keeps insertion order, and ids
- * only grow), retirement instead of deletion, and an undo journal so `_batch` is atomic.
+ * only grow), retirement instead of deletion, an undo journal so `_batch` is atomic, and
+ * indexes of single-entity link fields (built on first use, kept in step by every write).
  */
 import type { EntityStore, FieldDef, StoredRecord } from '../context.js';
+import { LinkIndex, unionIds } from './link-index.js';
 import { buildSchema, type TypeDef } from './schema.js';
 
 /** ISO date-time without milliseconds, as the site stores and reads date-times. */
@@ -23,6 +25,10 @@ export class MemoryStore implements EntityStore {
   private readonly nextId = new Map<string, number>();
   private readonly aliases = new Map<string, string>();
   private journal: Array<() => void> | undefined;
+  /** Link indexes per type, then per field. */
+  private readonly indexes = new Map<string, Map<string, LinkIndex>>();
+  /** Grows with every change to any row: what a cached read result is checked against. */
+  version = 0;
 
   constructor() {
     for (const [name, def] of this.types) {
@@ -57,21 +63,29 @@ export class MemoryStore implements EntityStore {
 
   /** Inserts a row (no validation); system fields get defaults unless given. */
   insert(type: string, fields: Record<string, unknown>): StoredRecord {
+    const now = 'created_at' in fields && 'updated_at' in fields ? undefined : isoSeconds();
+    return this.adopt(type, now === undefined ? { ...fields } : { created_at: now, updated_at: now, ...fields });
+  }
+
+  /**
+   * Inserts a row whose `fields` object the store may keep as it is (bulk seeding: no copy);
+   * `fields` must already hold `created_at` and `updated_at`. Sets `fields.id`.
+   */
+  adopt(type: string, fields: Record<string, unknown>): StoredRecord {
     const table = this.table(type);
     const given = typeof fields.id === 'number' && !table.has(fields.id) ? fields.id : undefined;
     const id = given ?? this.nextId.get(type)!;
     const previousNext = this.nextId.get(type)!;
     this.nextId.set(type, Math.max(previousNext, id + 1));
-    const now = isoSeconds();
-    const rec: StoredRecord = {
-      type,
-      id,
-      fields: { created_at: now, updated_at: now, ...fields, id },
-      retired: false,
-    };
+    fields.id = id;
+    this.version++;
+    const rec: StoredRecord = { type, id, fields, retired: false };
     table.set(id, rec);
+    const indexes = this.indexes.get(type);
+    if (indexes) for (const [field, index] of indexes) index.add(rec.fields[field], id);
     this.journal?.push(() => {
       table.delete(id);
+      if (indexes) for (const [field, index] of indexes) index.remove(rec.fields[field], id);
       this.nextId.set(type, previousNext);
     });
     return rec;
@@ -80,18 +94,45 @@ export class MemoryStore implements EntityStore {
   setFields(type: string, id: number, fields: Record<string, unknown>): void {
     const rec = this.rows.get(type)?.get(id);
     if (!rec) return;
+    this.version++;
     const before: Record<string, unknown> = {};
     const absent: string[] = [];
     for (const key of [...Object.keys(fields), 'updated_at']) {
       if (key in rec.fields) before[key] = rec.fields[key];
       else absent.push(key);
     }
-    Object.assign(rec.fields, fields);
-    if (!('updated_at' in fields)) rec.fields.updated_at = isoSeconds();
-    this.journal?.push(() => {
+    const indexes = this.indexes.get(type);
+    const reindex = (apply: () => void, changed: Iterable<string>): void => {
+      const moved = indexes ? [...changed].flatMap((f) => (indexes.has(f) ? [[f, indexes.get(f)!] as const] : [])) : [];
+      for (const [f, index] of moved) index.remove(rec.fields[f], id);
+      apply();
+      for (const [f, index] of moved) index.add(rec.fields[f], id);
+    };
+    reindex(() => {
+      Object.assign(rec.fields, fields);
+      if (!('updated_at' in fields)) rec.fields.updated_at = isoSeconds();
+    }, Object.keys(fields));
+    this.journal?.push(() => reindex(() => {
       Object.assign(rec.fields, before);
       for (const key of absent) delete rec.fields[key];
-    });
+    }, [...Object.keys(before), ...absent]));
+  }
+
+  /**
+   * Ids (retired rows included, in id order) of the rows of `type` whose single-entity `field`
+   * links to any of `targets`; undefined when the field cannot be indexed. Do not mutate.
+   */
+  linkedIds(type: string, field: string, targets: ReadonlyArray<{ type: string; id: number }>): readonly number[] | undefined {
+    if (this.field(type, field)?.dataType !== 'entity') return undefined;
+    let indexes = this.indexes.get(type);
+    if (!indexes) this.indexes.set(type, (indexes = new Map()));
+    let index = indexes.get(field);
+    if (!index) {
+      indexes.set(field, (index = new LinkIndex()));
+      for (const rec of this.allWithRetired(type)) index.add(rec.fields[field], rec.id);
+    }
+    const built = index;
+    return unionIds(targets.map((t) => built.ids(`${t.type}:${t.id}`)));
   }
 
   /** Retires (soft-deletes) a row; false when it is missing or already retired. */
@@ -108,6 +149,7 @@ export class MemoryStore implements EntityStore {
     const rec = this.rows.get(type)?.get(id);
     if (!rec || rec.retired === retired) return false;
     rec.retired = retired;
+    this.version++;
     this.journal?.push(() => void (rec.retired = !retired));
     return true;
   }
@@ -144,6 +186,7 @@ export class MemoryStore implements EntityStore {
       return fn();
     } catch (err) {
       for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+      this.version++;
       throw err;
     } finally {
       this.journal = undefined;

@@ -29,7 +29,7 @@ before(async () => {
   const counters = createCounters();
   const options = {
     port: 0, host: '127.0.0.1', storage: 's3', tokenTtl: 600, refreshTtl: 86_400, signedUrlTtl: 900, transcodeDelay: 0, transcodeFail: false,
-    seed: 1, seedScale: 1, verbose: false, faults: undefined, dataDir: '/nonexistent', shaping: { apiBandwidth: 0, apiLatency: 0, storageBandwidth: 0, storageLatency: 0 },
+    seed: 1, seedScale: 1, seedRecords: 0, verbose: false, faults: undefined, dataDir: '/nonexistent', shaping: { apiBandwidth: 0, apiLatency: 0, storageBandwidth: 0, storageLatency: 0 },
   } satisfies ResolvedOptions;
   const faults: FaultEngine = {
     script: () => {}, setRates: () => {}, clear: () => {}, pending: () => [],
