@@ -1,8 +1,10 @@
 /**
  * `shotgrid-upload`: streams a file from disk to a record's field (movie, thumbnail, filmstrip)
  * or as an Attachment. Only the path travels in `msg`; the bytes go straight from disk to the
- * storage (multipart for large files, aborted on the storage if the node closes).
+ * storage (multipart for large files, aborted on the storage if the node closes; resumed after a
+ * crash, from state kept under the userDir).
  */
+import { join } from 'node:path';
 import { LIBRARY_DEFAULTS, ShotGridError, type UploadOptions, type UploadTarget } from '../lib/index.js';
 import { formatBytes } from './shared/activity-status.js';
 import { toEntityRef } from './shared/entity-ref.js';
@@ -28,6 +30,25 @@ function asTags(value: unknown): UploadOptions['tags'] {
   });
 }
 
+/**
+ * Where multipart uploads keep their resume state: `shotgridUploadResumeDir` from settings.js
+ * (`false` or '' turns resuming off), else `shotgrid-uploads` under Node-RED's userDir. After a
+ * crash or a hard stop, the same upload resumes with only the parts not stored yet.
+ */
+function resumeDirOf(RED: NodeAPI): string | undefined {
+  let configured: unknown;
+  let userDir: unknown;
+  try {
+    configured = RED.settings.shotgridUploadResumeDir;
+    userDir = RED.settings.userDir;
+  } catch {
+    // The runtime's settings object throws for keys it does not know in some versions.
+  }
+  if (configured === false || configured === '') return undefined;
+  if (typeof configured === 'string') return resolveFilePath(RED, configured);
+  return typeof userDir === 'string' && userDir !== '' ? join(userDir, 'shotgrid-uploads') : undefined;
+}
+
 const uploadModule = function (RED: NodeAPI): void {
   function ShotGridUploadNode(this: RedNode, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -41,6 +62,7 @@ const uploadModule = function (RED: NodeAPI): void {
     const displayName = typedProperty(def, 'displayName');
     const tags = typedProperty(def, 'tags', 'json');
     const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
+    const resumeDir = resumeDirOf(RED);
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     const transfer = {
       concurrency: numberSetting(RED, 'shotgridUploadConcurrency', 0),
@@ -65,6 +87,7 @@ const uploadModule = function (RED: NodeAPI): void {
           signal,
           onProgress: (p) => status.progress(p),
           ...(skipIfSame ? { skipIfSame } : {}),
+          ...(resumeDir ? { resumeDir } : {}),
           ...(name !== undefined && name !== '' ? { displayName: asString(name, 'display name') } : {}),
           ...(tagList ? { tags: tagList } : {}),
           ...(transfer.concurrency > 0 ? { concurrency: transfer.concurrency } : {}),

@@ -1,0 +1,77 @@
+/**
+ * shotgrid-upload keeps the resume state of a multipart upload under Node-RED's userDir while it
+ * runs (what a restarted Node-RED picks up after a crash) and removes it when the upload is done;
+ * `shotgridUploadResumeDir: false` turns it off. The crash itself is tested with a real kill in
+ * test/lib/upload-resume.test.ts (library) and the example restart test (whole runtime).
+ */
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Emulator } from '../../emulator/index.js';
+import { ShotGridClient } from '../../lib/index.js';
+import siteNode from '../../nodes/shotgrid-site.js';
+import uploadNode from '../../nodes/shotgrid-upload.js';
+import { flowWith, helper, nextInput, scriptCredentials, startSite, waitFor } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+describe('shotgrid-upload resume state', () => {
+  let emulator: Emulator;
+  let sg: ShotGridClient;
+  let workDir: string;
+  let userDir: string;
+
+  before(async () => {
+    emulator = await startSite();
+    sg = new ShotGridClient({ site: emulator.url, auth: { scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey } });
+    workDir = mkdtempSync(join(tmpdir(), 'sg-node-resume-'));
+    userDir = mkdtempSync(join(tmpdir(), 'sg-node-userdir-'));
+    writeFileSync(join(workDir, 'big.mov'), Buffer.alloc(12 * MiB, 'resume'));
+  });
+  after(async () => {
+    await sg.close();
+    await emulator.close();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(userDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    emulator.configure({ shaping: { storageBandwidth: 0 } });
+  });
+
+  const flow = () =>
+    flowWith(emulator, [
+      { id: 'upload', type: 'shotgrid-upload', site: 'site1', target: 'entity', targetType: 'msg', field: 'sg_uploaded_movie', fieldType: 'sgfield', filename: 'filename', filenameType: 'msg', displayName: '', displayNameType: 'str', tags: '', tagsType: 'json', concurrent: 0, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+  const stateDir = (): string => join(userDir, 'shotgrid-uploads');
+  const states = (): string[] => (existsSync(stateDir()) ? readdirSync(stateDir()).filter((n) => n.endsWith('.upload.json')) : []);
+
+  test('a multipart upload keeps its state under userDir while it runs, and removes it when done', async () => {
+    helper.settings({ userDir, fileWorkingDirectory: workDir, shotgridUploadPartSize: 5 * MiB, shotgridUploadMultipartThreshold: 5 * MiB });
+    await helper.load([siteNode, uploadNode], flow(), scriptCredentials(emulator));
+    const v = await sg.create('Version', { code: 'node resume state', project: { type: 'Project', id: 1 } });
+    // Slow storage, so the upload is seen in progress.
+    emulator.configure({ shaping: { storageBandwidth: 2 * MiB } });
+    const done = nextInput(helper.getNode('out'), 60_000);
+    helper.getNode('upload').receive({ entity: { type: 'Version', id: v.id }, filename: 'big.mov' });
+    await waitFor(() => states().length === 1, 30_000, 'the resume state under userDir/shotgrid-uploads');
+    emulator.configure({ shaping: { storageBandwidth: 0 } });
+    const msg = await done;
+    assert.equal((msg.payload as { multipart: boolean }).multipart, true);
+    assert.deepEqual(states(), [], 'removed on completion');
+  });
+
+  test('shotgridUploadResumeDir: false keeps no state', async () => {
+    rmSync(stateDir(), { recursive: true, force: true });
+    helper.settings({ userDir, fileWorkingDirectory: workDir, shotgridUploadPartSize: 5 * MiB, shotgridUploadMultipartThreshold: 5 * MiB, shotgridUploadResumeDir: false });
+    await helper.load([siteNode, uploadNode], flow(), scriptCredentials(emulator));
+    const v = await sg.create('Version', { code: 'node resume off', project: { type: 'Project', id: 1 } });
+    const done = nextInput(helper.getNode('out'), 60_000);
+    helper.getNode('upload').receive({ entity: { type: 'Version', id: v.id }, filename: 'big.mov' });
+    await done;
+    assert.equal(existsSync(stateDir()), false);
+  });
+});
