@@ -13,10 +13,14 @@ import { retryReporter } from './shared/retry-context.js';
 import { numberSetting } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
-import { buildClientOptions, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
+import { buildClientOptions, proxyHasUserInfo, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
 import { registerSchemaRoute } from './shared/schema-route.js';
 import { registerTestRoute, type StoredSite } from './shared/test-connection.js';
 import { tlsCa } from './shared/site-tls.js';
+
+/** Said when an old flow keeps the proxy's user and password in its URL (never the values). */
+const PROXY_USER_INFO_WARNING =
+  'The proxy URL of this site carries a user name and password, which are saved in the flow. Open the site node in the editor, click Done and deploy: they move into the credential store.';
 
 /** Longest a closing site waits for calls in flight (their own close aborts them first). */
 const CLOSE_WAIT_MS = 2000;
@@ -42,7 +46,9 @@ const siteModule = function (RED: NodeAPI): void {
     let closed = false;
     node.savedDestination = { site: text(def.site), proxy: text(def.proxy) };
     const check = new AbortController();
-
+    // A flow saved before the proxy user and password became credentials: still used, but said
+    // out loud (never the values) until the dialog moves them out of the flow.
+    if (proxyHasUserInfo(def.proxy)) node.warn(PROXY_USER_INFO_WARNING);
 
     const clientNow = (): ShotGridClient => {
       if (client) return client;

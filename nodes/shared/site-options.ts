@@ -25,6 +25,9 @@ export interface SiteCredentials {
   login?: string;
   password?: string;
   sessionToken?: string;
+  /** User and password of the proxy (kept here, not in the proxy URL, so they stay out of flows). */
+  proxyUser?: string;
+  proxyPassword?: string;
 }
 
 /** The credential names, with whether each is a secret (type `password`). */
@@ -34,10 +37,12 @@ export const SITE_CREDENTIALS = {
   login: { type: 'text' },
   password: { type: 'password' },
   sessionToken: { type: 'password' },
+  proxyUser: { type: 'text' },
+  proxyPassword: { type: 'password' },
 } as const;
 
 /** Names of the secret credentials. */
-export const SECRET_CREDENTIALS = ['scriptKey', 'password', 'sessionToken'] as const;
+export const SECRET_CREDENTIALS = ['scriptKey', 'password', 'sessionToken', 'proxyPassword'] as const;
 
 /** Authentication methods the dialog offers. */
 export type AuthType = 'script' | 'user' | 'session';
@@ -89,6 +94,38 @@ export function authFor(type: AuthType, creds: SiteCredentials): ShotGridAuth {
   return { scriptName: need(creds.scriptName, 'script name'), scriptKey: need(creds.scriptKey, 'script key') };
 }
 
+/** True when a proxy URL carries a user or password (flows saved before they became credentials). */
+export function proxyHasUserInfo(proxy: unknown): boolean {
+  const url = parseUrl(text(proxy));
+  return url !== undefined && (url.username !== '' || url.password !== '');
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return value === '' ? undefined : new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The proxy URL the client gets: the flow's URL with the proxy user and password from the
+ * credentials (they win over any user info still in an old flow's URL). Blank → undefined.
+ */
+export function proxyWithCredentials(proxy: unknown, creds: SiteCredentials): string | undefined {
+  const value = text(proxy);
+  if (value === '') return undefined;
+  const user = (creds.proxyUser ?? '').trim();
+  const password = creds.proxyPassword ?? '';
+  if (user === '' && password === '') return value;
+  const url = parseUrl(value);
+  // The library reports a malformed proxy URL (without echoing it); nothing to add credentials to.
+  if (!url) return value;
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  return url.href;
+}
+
 /** Client options for a site node. Throws `SG_CONFIG` for anything missing or malformed. */
 export function buildClientOptions(config: SiteConfig, creds: SiteCredentials, defaults: SiteDefaults = {}, logger?: ShotGridLogger): ShotGridClientOptions {
   const site = text(config.site);
@@ -98,8 +135,8 @@ export function buildClientOptions(config: SiteConfig, creds: SiteCredentials, d
   const options: ShotGridClientOptions = { site, auth: authFor(authTypeOf(config), creds) };
   const sudo = text(config.sudoAsLogin);
   if (sudo !== '') options.sudoAsLogin = sudo;
-  const proxy = text(config.proxy);
-  if (proxy !== '') options.proxy = proxy;
+  const proxy = proxyWithCredentials(config.proxy, creds);
+  if (proxy !== undefined) options.proxy = proxy;
   if (requestMs !== undefined || connectMs !== undefined) {
     options.timeouts = {};
     if (requestMs !== undefined) {
