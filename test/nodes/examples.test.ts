@@ -92,6 +92,18 @@ describe('examples: static rules', () => {
     }
   });
 
+  test('no typed property reads an empty msg/flow/global path (the editor marks such a node invalid)', () => {
+    for (const { file, nodes } of examples) {
+      for (const n of nodes) {
+        for (const [key, kind] of Object.entries(n)) {
+          if (!key.endsWith('Type') || !['msg', 'flow', 'global'].includes(kind as string)) continue;
+          const prop = key.slice(0, -'Type'.length);
+          if (prop in n) assert.notEqual(n[prop], '', `${file}: ${n.id}.${prop} is an empty ${String(kind)} property`);
+        }
+      }
+    }
+  });
+
   test('ids are unique, never a node type name, and wires and scopes point at nodes of the same example', () => {
     const types = new Set([...coreTypes(), ...ourTypes]);
     for (const { file, nodes } of examples) {
