@@ -17,6 +17,7 @@ export const REGISTRY: MeasureEntry[] = [
   { id: 'P4', load: async () => (await import('./p4-find.js')).p4 },
   { id: 'P5', load: async () => (await import('./p5-thumbnails.js')).p5 },
   { id: 'P6', load: async () => (await import('./p6-node-red.js')).p6 },
+  { id: 'P8', load: async () => (await import('./p8-publish.js')).p8 },
   { id: 'P9', load: async () => (await import('./p9-emulator.js')).p9 },
   { id: 'P10', load: async () => (await import('./p10-s3-peers.js')).p10 },
   { id: 'P11', load: async () => (await import('./p11-remote-site.js')).p11 },
