@@ -3,6 +3,7 @@
 // $SG_OUT (default dist/) and copies the non-TS assets Node-RED and the emulator need at run time
 // (node .html files, locales, icons, emulator public files).
 //   --strict   fail on any type error (npm test, CI)
+//   --release  also: no source maps in the shipped folders (`prepack` runs this; see release-files.mjs)
 // Without --strict type errors are printed but the emit is kept, so one half-written module does
 // not block work elsewhere.
 import { spawnSync } from 'node:child_process';
@@ -10,10 +11,12 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync, mkdirSync, chm
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { SHIPPED_DIRS, stripSourceMaps } from './release-files.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, process.env.SG_OUT || 'dist');
-const strict = process.argv.includes('--strict');
+const release = process.argv.includes('--release');
+const strict = release || process.argv.includes('--strict');
 const require = createRequire(import.meta.url);
 
 const tsc = require.resolve('typescript/bin/tsc');
@@ -31,6 +34,7 @@ for (const top of ['nodes', 'emulator', 'lib']) {
   copyAssets(join(root, top), join(out, top));
 }
 fillHelp(join(out, 'nodes', 'locales'));
+if (release) for (const top of SHIPPED_DIRS) stripSourceMaps(join(out, top));
 const cli = join(out, 'emulator', 'cli.js');
 if (existsSync(cli)) chmodSync(cli, 0o755);
 
