@@ -43,3 +43,92 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
     );
   });
 }
+
+/** A controller linked to parent signals (see {@link linkSignals}). */
+export interface LinkedSignal {
+  /** Aborts when any parent does (with its reason), or when aborted directly. */
+  readonly controller: AbortController;
+  readonly signal: AbortSignal;
+  /** Detaches from the parents (and clears a deadline timer); always call it, also after an abort. */
+  dispose(): void;
+}
+
+/**
+ * The one way signals are linked in the library: a controller that aborts when any of `parents`
+ * does, detached by `dispose()` so long-lived parents (a client's close signal, an upload's)
+ * never collect a listener per call, as `AbortSignal.any` may on Node 20.
+ */
+export function linkSignals(...parents: Array<AbortSignal | undefined>): LinkedSignal {
+  const controller = new AbortController();
+  const attached: Array<[AbortSignal, () => void]> = [];
+  const dispose = (): void => {
+    for (const [parent, listener] of attached.splice(0)) parent.removeEventListener('abort', listener);
+  };
+  for (const parent of parents) {
+    if (!parent) continue;
+    if (parent.aborted) {
+      dispose();
+      controller.abort(parent.reason);
+      break;
+    }
+    const listener = (): void => controller.abort(parent.reason);
+    parent.addEventListener('abort', listener, { once: true });
+    attached.push([parent, listener]);
+  }
+  return { controller, signal: controller.signal, dispose };
+}
+
+/** A total time limit on an operation, on top of the caller's signal. */
+export interface Deadline extends LinkedSignal {
+  /** Whether the time ran out (rather than the caller aborting). */
+  readonly expired: boolean;
+}
+
+/**
+ * A signal that fires when `parent` does or `ms` have passed (`ms` undefined: no limit). Its
+ * timer does not keep the process alive and is cleared by `dispose()`.
+ */
+export function withDeadline(parent: AbortSignal | undefined, ms: number | undefined): Deadline {
+  const linked = linkSignals(parent);
+  let expired = false;
+  const timer = ms === undefined ? undefined : setTimeout(() => {
+    expired = !linked.signal.aborted;
+    linked.controller.abort(new ShotGridError('SG_TIMEOUT', `did not finish within ${ms} ms`));
+  }, ms);
+  timer?.unref?.();
+  return {
+    controller: linked.controller,
+    signal: linked.signal,
+    get expired() {
+      return expired;
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      linked.dispose();
+    },
+  };
+}
+
+/** Checks an optional total time limit in ms (`SG_CONFIG` when not a positive finite number). */
+export function checkTimeout(value: unknown, name = 'timeout'): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ShotGridError('SG_CONFIG', `${name} must be a positive number of milliseconds`);
+  return value;
+}
+
+/**
+ * Runs `fn` under a total time limit: `fn` gets the linked signal; when the time runs out (and the
+ * caller did not abort), its failure becomes `SG_TIMEOUT` "<what> did not finish within N ms".
+ */
+export async function runWithin<T>(what: string, ms: number | undefined, parent: AbortSignal | undefined, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  if (ms === undefined) return fn(parent);
+  const deadline = withDeadline(parent, ms);
+  try {
+    return await fn(deadline.signal);
+  } catch (err) {
+    if (deadline.expired && !parent?.aborted) throw new ShotGridError('SG_TIMEOUT', `${what} did not finish within ${ms} ms (its timeout)`, { cause: err });
+    throw err;
+  } finally {
+    deadline.dispose();
+  }
+}

@@ -22,6 +22,7 @@ import { ShotGridError, isShotGridError } from '../errors.js';
 import { createDispatcher } from './dispatcher.js';
 import { markRetry, retryClassOf } from './error-mapping.js';
 import { ConcurrencyLimiter } from './limiter.js';
+import { linkSignals } from './abort.js';
 import { prepareRequest } from './prepare.js';
 import { runRetryable } from './retry.js';
 import { sendOnce, type PreparedRequest } from './transport.js';
@@ -171,27 +172,6 @@ export class ApiClient implements ApiCaller {
     this.#closing.abort(new ShotGridError('SG_ABORTED', 'the client was closed'));
     await Promise.all([this.#apiDispatcher.close(), this.dispatcher.close()]);
   }
-}
-
-/**
- * A signal firing when either `a` or `b` does; `dispose` detaches it (so a long-lived `b` does not
- * collect a listener per call, as `AbortSignal.any` may on Node 20).
- */
-function linkSignals(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
-  if (!a) return { signal: b, dispose: () => undefined };
-  if (a.aborted || b.aborted) return { signal: a.aborted ? a : b, dispose: () => undefined };
-  const controller = new AbortController();
-  const fromA = (): void => controller.abort(a.reason);
-  const fromB = (): void => controller.abort(b.reason);
-  a.addEventListener('abort', fromA, { once: true });
-  b.addEventListener('abort', fromB, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      a.removeEventListener('abort', fromA);
-      b.removeEventListener('abort', fromB);
-    },
-  };
 }
 
 /** The close signal: every call in flight listens to it (each detaches when it settles), so no listener cap. */

@@ -9,12 +9,12 @@
  */
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import { abortError } from '../http/abort.js';
+import { abortError, linkSignals } from '../http/abort.js';
 import type { DownloadSink } from './download-sink.js';
 import type { ProgressReporter } from './progress.js';
 import { plainMd5Etag, type StreamDigest } from './checksums.js';
 import { describeUrl, integrityError, storageHttpError, storageProtocolError, storageTransportError, stallError, type StorageRequestInfo } from './storage-errors.js';
-import { childController, StallWatchdog } from './watchdog.js';
+import { StallWatchdog } from './watchdog.js';
 
 /** What an attempt needs. */
 export interface FetchAttempt {
@@ -75,7 +75,7 @@ function lengthOf(headers: Headers): number | undefined {
 /** Runs one attempt; throws storage errors marked retry/refresh/fail. */
 export async function fetchInto(api: ApiCaller, attempt: FetchAttempt): Promise<FetchOutcome> {
   const { sink, progress, check } = attempt;
-  const { controller, dispose } = childController(attempt.signal);
+  const { controller, dispose } = linkSignals(attempt.signal);
   const watchdog = new StallWatchdog(api.timeouts.stall, () => controller.abort(new Error('stalled')));
   let url = new URL(attempt.url);
   const info: StorageRequestInfo = { method: 'GET', url };

@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import { abortError } from '../http/abort.js';
+import { abortError, checkTimeout, runWithin } from '../http/abort.js';
 import { StreamDigest } from './checksums.js';
 import { fetchInto, type DownloadCheck } from './download-fetch.js';
 import { BufferSink, FileSink, type DownloadSink } from './download-sink.js';
@@ -74,6 +74,13 @@ function checkOptions(options: DownloadOptions): number {
 
 /** Downloads a file field, attachment or URL to a path, a folder or a Buffer (`'buffer'`). */
 export async function downloadFile(api: ApiCaller, source: DownloadSource, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  // A total time limit: when it runs out the download stops as an abort would (nothing is kept)
+  // and fails with SG_TIMEOUT.
+  const timeout = checkTimeout(options.timeout);
+  return runWithin('the download', timeout, options.signal, (signal) => downloadUntimed(api, source, dest, { ...options, signal }));
+}
+
+async function downloadUntimed(api: ApiCaller, source: DownloadSource, dest: string, options: DownloadOptions): Promise<DownloadResult> {
   const maxBuffer = checkOptions(options);
   const overwrite = options.overwrite === true;
   const resume = options.resume !== false;

@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
-import { abortError, raceAbort } from '../http/abort.js';
+import { abortError, linkSignals, raceAbort } from '../http/abort.js';
 import { md5Of, plainMd5Etag, readSpan, type FileDigest } from './checksums.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
@@ -15,7 +15,6 @@ import type { ProgressReporter } from './progress.js';
 import { putToStorage } from './storage-put.js';
 import { putWithRetries } from './storage-retry.js';
 import { partLink, type UploadSession } from './upload-api.js';
-import { childController } from './watchdog.js';
 
 /** What the part workers need. */
 export interface PartsJob {
@@ -41,7 +40,7 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   const { api, session, plan, progress } = job;
   const etags: string[] = new Array<string>(plan.partCount);
   // Aborted by the caller's signal, or by the first part that fails for good.
-  const { controller, dispose } = childController(job.signal);
+  const { controller, dispose } = linkSignals(job.signal);
   // Every part in flight listens on this signal (its PUT, link request or retry sleep, a few each):
   // above ~9 parts Node would warn of a listener leak that is not one.
   setMaxListeners(Math.max(10, plan.concurrency * 4), controller.signal);

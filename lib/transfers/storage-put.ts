@@ -14,11 +14,11 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import { abortError } from '../http/abort.js';
+import { abortError, linkSignals } from '../http/abort.js';
 import { errorCodeOf } from '../http/error-mapping.js';
 import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from './checksums.js';
 import { finalStorageError, integrityError, storageHttpError, storageProtocolError, storageTransportError, stallError, type StorageRequestInfo } from './storage-errors.js';
-import { childController, StallWatchdog } from './watchdog.js';
+import { StallWatchdog } from './watchdog.js';
 
 /**
  * What a PUT sends: a span held in memory with its MD5 (sent as `Content-MD5`, so the storage
@@ -109,7 +109,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   const info: StorageRequestInfo = { method: 'PUT', url, what: put.what };
   const { body } = put;
   const length = 'bytes' in body ? body.bytes.length : body.end - body.start;
-  const { controller, dispose } = childController(put.signal);
+  const { controller, dispose } = linkSignals(put.signal);
   const watchdog = new StallWatchdog(api.timeouts.stall, () => controller.abort(new Error('stalled')));
   let stream: ReadStream | undefined;
   // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network

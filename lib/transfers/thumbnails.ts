@@ -14,7 +14,7 @@ import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { DEFAULT_PAGE_SIZE, VENDOR_HASH, readOptionsBody } from '../entities/find.js';
 import { checkEntityType, checkFieldName, dataOf, entityPath, flattenRecords } from '../entities/records.js';
-import { abortError, sleep } from '../http/abort.js';
+import { abortError, sleep, withDeadline } from '../http/abort.js';
 import { isTransientImageUrl } from './transient.js';
 import type { ThumbnailResult, ThumbnailWaitOptions } from './types.js';
 
@@ -86,25 +86,34 @@ export async function waitForThumbnails(api: ApiCaller, typeIn: string, idsIn: n
 
   const results = new Map<number, ThumbnailResult>();
   const seenTransient = new Set<number>();
-  const deadline = performance.now() + timeout;
-  for (;;) {
-    const pending = ids.filter((id) => !results.has(id));
-    const values = await readImages(api, type, field, pending, signal);
-    for (const id of pending) {
-      if (!values.has(id)) {
-        results.set(id, { id, status: 'failed' }); // no such (live) record: nothing will ever come
-        continue;
-      }
-      const value = values.get(id);
-      if (isTransientImageUrl(value)) seenTransient.add(id);
-      else if (typeof value === 'string' && value !== '') results.set(id, { id, status: 'ready', url: value });
-      else if (nullIsFailure === 'always' || seenTransient.has(id)) results.set(id, { id, status: 'failed' });
-    }
-    if (results.size === ids.length) break;
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) break;
-    await sleep(Math.min(delay, remaining), signal);
-    delay = Math.min(delay * THUMBNAIL_WAIT_DEFAULTS.backoff, maxInterval);
+  // The deadline also ends a poll in flight: a hung `_search` cannot carry the wait past it.
+  const deadline = withDeadline(signal, timeout);
+  try {
+    await pollUntil(deadline.signal);
+  } catch (err) {
+    if (!deadline.expired || signal?.aborted) throw err;
+  } finally {
+    deadline.dispose();
   }
   return ids.map((id) => results.get(id) ?? { id, status: 'timeout' });
+
+  async function pollUntil(within: AbortSignal): Promise<void> {
+    for (;;) {
+      const pending = ids.filter((id) => !results.has(id));
+      const values = await readImages(api, type, field, pending, within);
+      for (const id of pending) {
+        if (!values.has(id)) {
+          results.set(id, { id, status: 'failed' }); // no such (live) record: nothing will ever come
+          continue;
+        }
+        const value = values.get(id);
+        if (isTransientImageUrl(value)) seenTransient.add(id);
+        else if (typeof value === 'string' && value !== '') results.set(id, { id, status: 'ready', url: value });
+        else if (nullIsFailure === 'always' || seenTransient.has(id)) results.set(id, { id, status: 'failed' });
+      }
+      if (results.size === ids.length) return;
+      await sleep(delay, within);
+      delay = Math.min(delay * THUMBNAIL_WAIT_DEFAULTS.backoff, maxInterval);
+    }
+  }
 }

@@ -40,6 +40,11 @@ export interface UploadOptions {
   fileName?: string;
   /** Cancels the upload; a multipart upload is aborted on the storage. */
   signal?: AbortSignal;
+  /**
+   * Total time limit in ms for the whole upload (default none: only the stall timeout). When it
+   * runs out the upload stops, a multipart upload is aborted on the site, and it fails `SG_TIMEOUT`.
+   */
+  timeout?: number;
   /** Progress callback. */
   onProgress?: (progress: TransferProgress) => void;
   /**
@@ -100,6 +105,8 @@ export type DownloadSource =
 /** Options of `ShotGridClient.download`. */
 export interface DownloadOptions {
   signal?: AbortSignal;
+  /** Total time limit in ms (default none: only the stall timeout); then `SG_TIMEOUT`, nothing kept. */
+  timeout?: number;
   onProgress?: (progress: TransferProgress) => void;
   /** Replace an existing destination file (default false → `SG_FILE`). */
   overwrite?: boolean;

@@ -13,7 +13,7 @@
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId } from '../entities/records.js';
-import { abortError } from '../http/abort.js';
+import { abortError, checkTimeout, runWithin } from '../http/abort.js';
 import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './completion.js';
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
@@ -126,6 +126,13 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
  * `skipIfSame`, not when the target already holds this file (see skip-same.ts).
  */
 export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions = {}): Promise<UploadResult> {
+  // A total time limit: when it runs out the upload stops as an abort would (a multipart upload
+  // is aborted on the site) and fails with SG_TIMEOUT.
+  const timeout = checkTimeout(options.timeout);
+  return runWithin('the upload', timeout, options.signal, (signal) => uploadUntimed(api, targetIn, path, { ...options, signal }));
+}
+
+async function uploadUntimed(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions): Promise<UploadResult> {
   if (options.skipIfSame !== undefined && typeof options.skipIfSame !== 'boolean') throw configError('skipIfSame must be true or false');
   if (!options.skipIfSame) return transferFile(api, targetIn, path, options);
   const target = checkTarget(targetIn);

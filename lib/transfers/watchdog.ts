@@ -1,4 +1,4 @@
-/** Small helpers for one transfer attempt: a stall watchdog and signals linked to a parent. */
+/** The stall watchdog of one transfer attempt. */
 
 /**
  * Fires `onStall` when `kick()` has not been called for `ms`. Used to abandon an attempt that
@@ -50,17 +50,4 @@ export class StallWatchdog {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-/** A controller that aborts when `parent` does; `dispose()` detaches it. */
-export function childController(parent?: AbortSignal): { controller: AbortController; dispose: () => void } {
-  const controller = new AbortController();
-  if (!parent) return { controller, dispose: () => undefined };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => undefined };
-  }
-  const onAbort = (): void => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
