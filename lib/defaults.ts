@@ -8,6 +8,14 @@ import { DEFAULT_MAX_BUFFER_BYTES } from './transfers/download.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE } from './transfers/part-plan.js';
 import { THUMBNAIL_WAIT_DEFAULTS } from './transfers/thumbnails.js';
 
+/**
+ * Total time limit of one upload or download run by a Node-RED node when its Timeout is left
+ * blank: one hour. The library itself has no limit by default (a caller may move terabytes);
+ * a node in a farm flow must not wait for ever on a trickling link, yet must let a large movie
+ * through on a slow one (1 GB at 1 MB/s is under 20 minutes).
+ */
+export const DEFAULT_NODE_TRANSFER_TIMEOUT = 60 * 60 * 1000;
+
 /** Defaults of {@link ShotGridClient} options and of its transfer calls (ms and bytes). */
 export const LIBRARY_DEFAULTS = Object.freeze({
   timeouts: DEFAULT_TIMEOUTS,
@@ -16,4 +24,6 @@ export const LIBRARY_DEFAULTS = Object.freeze({
   upload: Object.freeze({ concurrency: DEFAULT_CONCURRENCY, partSize: DEFAULT_PART_SIZE, multipartThreshold: DEFAULT_MULTIPART_THRESHOLD }),
   download: Object.freeze({ maxBufferBytes: DEFAULT_MAX_BUFFER_BYTES }),
   thumbnailWait: THUMBNAIL_WAIT_DEFAULTS,
+  /** Upload and download nodes' total time limit when left blank (ms). */
+  nodeTransferTimeout: DEFAULT_NODE_TRANSFER_TIMEOUT,
 });

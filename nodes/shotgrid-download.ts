@@ -12,6 +12,7 @@ import { toDownloadSource } from './shared/download-source.js';
 import { asString, evaluateProperty, numberSetting, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { siteConnection, siteHandle } from './shared/site-client.js';
+import { withTimeout } from './shared/transfer-timeout.js';
 
 /**
  * Like the core file node's "create directory": the destination folder appears when missing.
@@ -69,6 +70,7 @@ const downloadModule = function (RED: NodeAPI): void {
         const dest = toBuffer ? 'buffer' : resolveFilePath(RED, asString(await requireProperty(RED, node, msg, 'destination', destination), 'destination'));
         const options: DownloadOptions = {
           signal,
+          ...withTimeout(def.timeout),
           overwrite,
           onProgress: (p) => status.progress(p),
           ...(maxBufferBytes > 0 ? { maxBufferBytes } : {}),

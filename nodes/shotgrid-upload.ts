@@ -13,6 +13,7 @@ import { asString, evaluateProperty, kindOf, numberSetting, parseIfJson, require
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { withoutSignedUrls } from './shared/signed-urls.js';
 import { siteConnection, siteHandle } from './shared/site-client.js';
+import { withTimeout } from './shared/transfer-timeout.js';
 
 /** The editor's field picker type; its value `attachment` means "no field: a record Attachment". */
 const FIELD_PICKER = 'sgfield';
@@ -85,6 +86,7 @@ const uploadModule = function (RED: NodeAPI): void {
         const tagList = asTags(await evaluateProperty(RED, node, msg, 'tags', tags));
         const options: UploadOptions = {
           signal,
+          ...withTimeout(def.timeout),
           onProgress: (p) => status.progress(p),
           ...(skipIfSame ? { skipIfSame } : {}),
           ...(resumeDir ? { resumeDir } : {}),

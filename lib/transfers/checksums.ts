@@ -12,6 +12,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { ShotGridError } from '../errors.js';
+import { abortError } from '../http/abort.js';
 import { errorCodeOf } from '../http/error-mapping.js';
 
 /** The checksums of an uploaded file (lowercase hex). */
@@ -20,8 +21,12 @@ export interface FileChecksums {
   sha256: string;
 }
 
-/** Bytes asked of the file system per read call (reads land straight in the span's buffer). */
-const READ_CALL = 4 * 1024 * 1024;
+/**
+ * Bytes asked of the file system per read call (reads land straight in the span's buffer), and
+ * hashed at a time: small enough that hashing never holds the event loop for long (aborts and
+ * other uploads' progress stay prompt on a busy machine).
+ */
+const READ_CALL = 1024 * 1024;
 
 /** `SG_FILE` for a file that could not be read mid-upload (deleted, replaced, unreadable). */
 export function fileReadError(file: string, err: unknown): ShotGridError {
@@ -32,9 +37,10 @@ export function fileReadError(file: string, err: unknown): ShotGridError {
 
 /**
  * Reads `[start, end)` of `file` into `into` (reused between spans to keep memory flat), or a new
- * buffer. `SG_FILE` when the file is gone, unreadable or shorter than planned.
+ * buffer, feeding `hash` as the bytes arrive. `SG_FILE` when the file is gone, unreadable or
+ * shorter than planned; `SG_ABORTED` between reads once `signal` fires.
  */
-export async function readSpan(file: string, start: number, end: number, into?: Buffer): Promise<Buffer> {
+export async function readSpan(file: string, start: number, end: number, into?: Buffer, hash?: { update(bytes: Buffer): unknown }, signal?: AbortSignal): Promise<Buffer> {
   const length = end - start;
   const bytes = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
   let handle;
@@ -45,6 +51,7 @@ export async function readSpan(file: string, start: number, end: number, into?: 
   }
   try {
     for (let off = 0; off < length; ) {
+      if (signal?.aborted) throw abortError(signal);
       let bytesRead: number;
       try {
         ({ bytesRead } = await handle.read(bytes, off, Math.min(READ_CALL, length - off), start + off));
@@ -52,6 +59,7 @@ export async function readSpan(file: string, start: number, end: number, into?: 
         throw fileReadError(file, err);
       }
       if (bytesRead === 0) throw new ShotGridError('SG_FILE', `${file} changed while it was being uploaded (it ended at byte ${start + off}, ${end} planned)`);
+      hash?.update(bytes.subarray(off, off + bytesRead));
       off += bytesRead;
     }
   } finally {
@@ -60,9 +68,9 @@ export async function readSpan(file: string, start: number, end: number, into?: 
   return bytes;
 }
 
-/** MD5 of bytes. */
-export function md5Of(bytes: Buffer): Buffer {
-  return createHash('md5').update(bytes).digest();
+/** A fresh MD5 hash (a span's `Content-MD5`). */
+export function md5Hash(): Hash {
+  return createHash('md5');
 }
 
 /**
@@ -105,27 +113,53 @@ export class StreamDigest {
 }
 
 /**
- * The whole file's checksums from its parts, hashed strictly in part order. A part read ahead of
- * its turn waits (its buffer untouched) until every earlier part has been hashed.
+ * The whole file's checksums from its parts, hashed strictly in part order, a slice at a time
+ * with a turn of the event loop in between. A part read ahead of its turn waits (its buffer
+ * untouched) until every earlier part has been hashed.
  */
 export class FileDigest {
   readonly #digest = new StreamDigest();
   #next = 1;
+  #pumping = false;
+  #stopped = false;
   readonly #waiting = new Map<number, { bytes: Buffer; done: () => void }>();
 
   /** Hashes part `n` in its turn; resolves once `bytes` has been consumed and may be reused. */
   add(n: number, bytes: Buffer): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#waiting.set(n, { bytes, done: resolve });
-      for (let ready = this.#waiting.get(this.#next); ready; ready = this.#waiting.get(this.#next)) {
-        this.#waiting.delete(this.#next++);
-        this.#digest.update(ready.bytes);
-        ready.done();
-      }
+      void this.#pump();
     });
+  }
+
+  /** Stops hashing (the upload failed): pending parts are never hashed. */
+  stop(): void {
+    this.#stopped = true;
   }
 
   result(): FileChecksums {
     return this.#digest.result();
   }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let ready = this.#waiting.get(this.#next); ready && !this.#stopped; ready = this.#waiting.get(this.#next)) {
+        this.#waiting.delete(this.#next++);
+        for (let off = 0; off < ready.bytes.length && !this.#stopped; off += READ_CALL) {
+          this.#digest.update(ready.bytes.subarray(off, off + READ_CALL));
+          await yieldTurn();
+        }
+        ready.done();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}
+
+/** Lets pending I/O and timers run. */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
 import { abortError, linkSignals, raceAbort } from '../http/abort.js';
-import { md5Of, plainMd5Etag, readSpan, type FileDigest } from './checksums.js';
+import { md5Hash, plainMd5Etag, readSpan, type FileDigest } from './checksums.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
@@ -51,8 +51,9 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   const uploadPart = async (partNumber: number, buffer: Buffer): Promise<void> => {
     const span = partSpan(plan, partNumber);
     // Read once: the MD5 goes out as Content-MD5, the same bytes feed the file's checksums.
-    const bytes = await readSpan(job.file, span.start, span.end, buffer);
-    const md5 = md5Of(bytes);
+    const hash = md5Hash();
+    const bytes = await readSpan(job.file, span.start, span.end, buffer, hash, controller.signal);
+    const md5 = hash.digest();
     const hashed = job.digest.add(partNumber, bytes);
     const saved = job.stored?.get(partNumber);
     if (saved !== undefined && plainMd5Etag(saved, {}) === md5.toString('hex')) {
@@ -117,6 +118,7 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
     await Promise.all(Array.from({ length: plan.concurrency }, worker));
   } finally {
     dispose();
+    if (failure !== undefined || controller.signal.aborted) job.digest.stop();
   }
   if (job.signal?.aborted) throw abortError(job.signal);
   if (failure !== undefined) throw failure;

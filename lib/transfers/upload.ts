@@ -83,9 +83,8 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
   // Read whole when small enough (sent with Content-MD5), else streamed and hashed on the way.
   let held: { bytes: Buffer; md5: Buffer; checksums: FileChecksums } | undefined;
   if (run.plan.size <= MAX_HELD_SPAN) {
-    const bytes = await readSpan(run.file, 0, run.plan.size);
     const digest = new StreamDigest();
-    digest.update(bytes);
+    const bytes = await readSpan(run.file, 0, run.plan.size, undefined, digest, run.signal);
     const checksums = digest.result();
     held = { bytes, md5: Buffer.from(checksums.md5, 'hex'), checksums };
   }

@@ -22,6 +22,7 @@ export const HELP_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   multipartThresholdMB: String(Math.round(LIBRARY_DEFAULTS.upload.multipartThreshold / 1_000_000)),
   downloadMaxBufferMiB: String(LIBRARY_DEFAULTS.download.maxBufferBytes / 1024 / 1024),
   thumbnailTimeoutSeconds: String(LIBRARY_DEFAULTS.thumbnailWait.timeout / 1000),
+  transferTimeoutSeconds: grouped(LIBRARY_DEFAULTS.nodeTransferTimeout / 1000),
 });
 
 /** `text` with every `{{name}}` replaced; unknown names are collected in `unknown`. */

@@ -9,9 +9,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ShotGridClient } from '../../lib/index.js';
 import { builtinOnly, filesIn, routeDelta, sha256File, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
 
 let env: TransferEnv;
+/** A client that counts attempts exactly: a stall limit no busy machine reaches by accident. */
+let sg: ShotGridClient;
 let small: string;
 let multi: string;
 const MiB = 1024 * 1024;
@@ -24,7 +27,8 @@ before(async () => {
   env = await transferEnv();
   small = env.file('small.mov', 300 * 1024);
   multi = env.file('multi.mov', 11 * MiB);
-  await env.sg.find('Project', [], { limit: 1 }); // token in hand
+  sg = env.client({ timeouts: { stall: 15_000 } });
+  await sg.find('Project', [], { limit: 1 }); // token in hand
 });
 beforeEach(() => env.emu.faults.clear());
 after(async () => {
@@ -35,20 +39,20 @@ const field = (id: number) => ({ type: 'Version', id, field: 'sg_uploaded_movie'
 
 test('an upload reports the file MD5 and SHA-256; a download of a single-PUT object is checked against its ETag', async () => {
   const id = await env.version();
-  const up = await env.sg.upload(field(id), small);
+  const up = await sg.upload(field(id), small);
   assert.deepEqual(up.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
-  const down = await env.sg.download(field(id), 'buffer');
+  const down = await sg.download(field(id), 'buffer');
   assert.equal(down.verified, 'md5');
   assert.equal(down.checksums.md5, up.checksums.md5);
 });
 
 test('a multipart upload reports the whole file checksums; its download can only be checked by length', async () => {
   const id = await env.version();
-  const up = await env.sg.upload(field(id), multi, multipartOptions);
+  const up = await sg.upload(field(id), multi, multipartOptions);
   assert.equal(up.parts, 3);
   assert.deepEqual(up.checksums, { md5: md5Hex(multi), sha256: await sha256File(multi) });
   const out = mkdtempSync(join(env.dir, 'multi-'));
-  const down = await env.sg.download(field(id), join(out, 'back.mov'));
+  const down = await sg.download(field(id), join(out, 'back.mov'));
   assert.equal(down.verified, 'length', 'a multipart ETag is not an MD5 of the file');
   assert.equal(down.checksums.sha256, up.checksums.sha256);
 });
@@ -56,10 +60,10 @@ test('a multipart upload reports the whole file checksums; its download can only
 test('a bit flipped at rest: the download is SG_INTEGRITY and no file is left', { skip: builtinOnly('the corrupt_at_rest fault') }, async () => {
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'corrupt_at_rest' });
-  await env.sg.upload(field(id), small);
+  await sg.upload(field(id), small);
   const out = mkdtempSync(join(env.dir, 'rest-'));
   const start = env.emu.counters.snapshot();
-  await assert.rejects(env.sg.download(field(id), out), (err: Error & { code?: string }) => {
+  await assert.rejects(sg.download(field(id), out), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'SG_INTEGRITY');
     assert.match(err.message, /hash to [0-9a-f]{32}, not to the object's ETag/);
     return true;
@@ -70,10 +74,10 @@ test('a bit flipped at rest: the download is SG_INTEGRITY and no file is left', 
 
 test('a bit flipped in transit on a download is fetched once more and the file is exact', { skip: builtinOnly('the corrupt_transit fault') }, async () => {
   const id = await env.version();
-  await env.sg.upload(field(id), small);
+  await sg.upload(field(id), small);
   env.emu.faults.script({ route: 'download', kind: 'corrupt_transit' });
   const out = mkdtempSync(join(env.dir, 'wire-'));
-  const down = await env.sg.download(field(id), join(out, 'back.mov'));
+  const down = await sg.download(field(id), join(out, 'back.mov'));
   assert.equal(down.attempts, 2);
   assert.equal(await sha256File(join(out, 'back.mov')), await sha256File(small));
 });
@@ -82,11 +86,11 @@ test('a bit flipped in transit on a part: the storage answers BadDigest, that pa
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'corrupt_transit', partNumber: 2 });
   const start = env.emu.counters.snapshot();
-  const up = await env.sg.upload(field(id), multi, multipartOptions);
+  const up = await sg.upload(field(id), multi, multipartOptions);
   assert.equal(up.attempts, 4, 'three parts, one re-sent');
   assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), { 200: 3, 400: 1 });
   const back = join(mkdtempSync(join(env.dir, 'part-')), 'back.mov');
-  await env.sg.download(field(id), back);
+  await sg.download(field(id), back);
   assert.equal(await sha256File(back), await sha256File(multi));
 });
 
@@ -94,7 +98,7 @@ test('a part whose ETag does not match twice: SG_INTEGRITY after one re-send, th
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'etag_mismatch', partNumber: 2, count: 2 });
   const start = env.emu.counters.snapshot();
-  await assert.rejects(env.sg.upload(field(id), multi, multipartOptions), (err: Error & { code?: string }) => {
+  await assert.rejects(sg.upload(field(id), multi, multipartOptions), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'SG_INTEGRITY');
     assert.match(err.message, /part 2 of 3.*is not the MD5 of the bytes sent/);
     return true;
@@ -109,10 +113,10 @@ test('a single PUT damaged in transit once is re-sent with the same Content-MD5 
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'corrupt_transit' });
   const start = env.emu.counters.snapshot();
-  const up = await env.sg.upload(field(id), small);
+  const up = await sg.upload(field(id), small);
   assert.equal(up.attempts, 2);
   assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), { 200: 1, 400: 1 });
-  const down = await env.sg.download(field(id), 'buffer');
+  const down = await sg.download(field(id), 'buffer');
   assert.equal(down.verified, 'md5');
   assert.equal(down.checksums.md5, md5Hex(small));
 });

@@ -137,6 +137,26 @@ describe('shotgrid-upload', () => {
     assert.ok(statuses(upload).some((s) => s.text === 'shotgrid-upload.status.uploading +1'), 'the waiting message was not shown');
   });
 
+  test('a 2 s timeout against a trickling storage: SG_TIMEOUT at the Catch node in about 2 s, the multipart upload aborted', async () => {
+    const version = await newVersion('nu_timeout');
+    // Bytes keep moving (no stall), just far too slowly for 12 MiB in 2 s.
+    emulator.configure({ shaping: { storageBandwidth: 256 * 1024 } });
+    await helper.load([siteNode, uploadNode], uploadFlow({ timeout: 2 }), scriptCredentials(emulator));
+    const caught = nextInput(helper.getNode('caught'));
+    const silentOut = expectSilence(helper.getNode('out'), 500);
+    const t0 = Date.now();
+    helper.getNode('upload').receive({ entity: version, filename: 'media/big.mov' });
+    const err = caughtError(await caught);
+    const elapsed = Date.now() - t0;
+    assert.equal(err.code, 'SG_TIMEOUT');
+    assert.match(String(err.message), /did not finish within 2000 ms/);
+    assert.ok(elapsed >= 1900 && elapsed < 10_000, `failed after ${elapsed} ms`);
+    await silentOut;
+    assert.equal(emulator.counters.snapshot().multipartOpen, 0, 'the multipart upload was aborted on the site');
+    const stored = await sg.findOne('Version', [['id', 'is', version.id]], { fields: ['sg_uploaded_movie'] });
+    assert.equal(stored?.sg_uploaded_movie, null);
+  });
+
   test('a redeploy during a multipart upload aborts it on the storage within a second; nothing is sent or caught', async () => {
     const version = await newVersion('nu_redeploy');
     emulator.configure({ shaping: { storageBandwidth: 1 * MiB } });
