@@ -39,6 +39,10 @@ export interface FieldDef {
   validValues?: string[];
   editable: boolean;
   mandatory?: boolean;
+  /** Display name when set through the schema API (else derived from `name`). */
+  displayName?: string;
+  /** Description set through the schema API. */
+  description?: string;
 }
 
 /** The in-memory entity store (REST side owns it). */

@@ -23,8 +23,8 @@ export function fieldSchema(site: Site, type: string, f: FieldDef, withHidden: b
     if (withHidden) properties.hidden_values = wrap([]);
   }
   return {
-    name: wrap(f.name === 'id' ? 'Id' : f.name.replace(/^sg_/, '').replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()), true),
-    description: wrap('', true),
+    name: wrap(f.displayName ?? (f.name === 'id' ? 'Id' : f.name.replace(/^sg_/, '').replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase())), true),
+    description: wrap(f.description ?? '', true),
     entity_type: wrap(type),
     data_type: wrap(f.dataType),
     editable: wrap(f.editable),

@@ -12,7 +12,11 @@ import { handleInfo } from '../api/info.js';
 import { handleList, handleReadOne, handleSearch } from '../api/read.js';
 import { handleRelationship } from '../api/relationship.js';
 import { entityType } from '../api/route-errors.js';
+import { handlePreferences } from '../api/preferences.js';
 import { handleSchemaAll, handleSchemaField, handleSchemaFields, handleSchemaType } from '../api/schema.js';
+import { handleFieldCreate, handleFieldDelete, handleFieldRevive, handleFieldUpdate } from '../api/schema-admin.js';
+import { handleActivityStream, handleFollow, handleFollowers, handleFollowing, handleNoteThread, handleUnfollow } from '../api/social.js';
+import { handleTextSearch } from '../api/text-search.js';
 import type { ApiRequest, Site } from '../api/site.js';
 import { handleSummarize } from '../api/summarize.js';
 import { handleCreate, handleDelete, handleRevive, handleUpdate } from '../api/write.js';
@@ -128,6 +132,12 @@ export const ROUTES: readonly RouteEntry[] = [
   route({ id: 'schema.entity', method: 'GET', path: '/schema/{type}', class: 'api', auth: 'bearer', summary: 'One entity type', handle: (c) => handleSchemaType(c.site, c, type(c)) }),
   route({ id: 'schema.fields', method: 'GET', path: '/schema/{type}/fields', class: 'api', auth: 'bearer', summary: "An entity type's fields", handle: (c) => handleSchemaFields(c.site, c, type(c)) }),
   route({ id: 'schema.field', method: 'GET', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', summary: 'One field', handle: (c) => handleSchemaField(c.site, c, type(c), c.params.field!) }),
+  route({ id: 'schema.field_create', method: 'POST', path: '/schema/{type}/fields', class: 'api', auth: 'bearer', body: 'json', success: 201, summary: 'Create a field', handle: (c) => handleFieldCreate(c.site, c, type(c)) }),
+  route({ id: 'schema.field_update', method: 'PUT', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', body: 'json', summary: "Change a field's properties", handle: (c) => handleFieldUpdate(c.site, c, type(c), c.params.field!) }),
+  route({ id: 'schema.field_delete', method: 'DELETE', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', success: 204, summary: 'Retire a field', handle: (c) => handleFieldDelete(c.site, c, type(c), c.params.field!) }),
+  route({ id: 'schema.field_revive', method: 'POST', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', body: 'json', success: 204, summary: 'Revive a retired field (revive: true)', handle: (c) => handleFieldRevive(c.site, c, type(c), c.params.field!) }),
+  route({ id: 'preferences', method: 'GET', path: '/preferences', class: 'api', auth: 'bearer', summary: 'Site preferences (?prefs=a,b)', handle: (c) => handlePreferences(c) }),
+  route({ id: 'entity.text_search', method: 'POST', path: '/entity/_text_search', class: 'api', auth: 'bearer', body: 'vendor', summary: 'Search words across entity types (a user or sudo token)', handle: (c) => handleTextSearch(c.site, c) }),
   route({ id: 'entity.batch', method: 'POST', path: '/entity/_batch', class: 'api', auth: 'bearer', body: 'json', summary: 'Create, update and delete atomically', handle: (c) => handleBatch(c.site, c) }),
   route({ id: 'entity.list', method: 'GET', path: '/entity/{type}', class: 'api', auth: 'bearer', summary: 'List records (filter[...] equality)', handle: (c) => handleList(c.site, c, type(c)) }),
   route({ id: 'entity.create', method: 'POST', path: '/entity/{type}', class: 'api', auth: 'bearer', body: 'json', success: 201, summary: 'Create a record', handle: (c) => handleCreate(c.site, c, type(c)) }),
@@ -141,6 +151,12 @@ export const ROUTES: readonly RouteEntry[] = [
     id: 'entity.relationship', method: 'GET', path: '/entity/{type}/{id:int}/relationships/{field}', class: 'api', auth: 'bearer',
     summary: 'The links of an entity or multi-entity field', handle: (c) => handleRelationship(c.site, c, type(c), id(c), c.params.field!),
   }),
+  route({ id: 'entity.followers', method: 'GET', path: '/entity/{type}/{id:int}/followers', class: 'api', auth: 'bearer', summary: 'The users following a record', handle: (c) => handleFollowers(c.site, c, type(c), id(c)) }),
+  route({ id: 'entity.following', method: 'GET', path: '/entity/{type}/{id:int}/following', class: 'api', auth: 'bearer', summary: 'The records a HumanUser follows', handle: (c) => handleFollowing(c.site, c, type(c), id(c)) }),
+  route({ id: 'entity.follow', method: 'POST', path: '/entity/{type}/{id:int}/follow', class: 'api', auth: 'bearer', body: 'json', success: 204, summary: 'A HumanUser follows records', handle: (c) => handleFollow(c.site, c, type(c), id(c)) }),
+  route({ id: 'entity.unfollow', method: 'PUT', path: '/entity/{type}/{id:int}/unfollow', class: 'api', auth: 'bearer', body: 'json', success: 204, summary: 'A user stops following a record', handle: (c) => handleUnfollow(c.site, c, type(c), id(c)) }),
+  route({ id: 'entity.activity_stream', method: 'GET', path: '/entity/{type}/{id:int}/activity_stream', class: 'api', auth: 'bearer', summary: "A record's activity, newest first", handle: (c) => handleActivityStream(c.site, c, type(c), id(c)) }),
+  route({ id: 'entity.thread_contents', method: 'GET', path: '/entity/{type}/{id:int}/thread_contents', class: 'api', auth: 'bearer', summary: 'A Note with its attachments, in time order', handle: (c) => handleNoteThread(c.site, c, type(c), id(c)) }),
   ...UPLOAD_ROUTES(''),
   ...UPLOAD_ROUTES('/{field}'),
   route({
