@@ -33,10 +33,17 @@ export interface ScaleOptions {
   minSize: number;
   maxSize: number;
   seed: number;
-  /** The site's shaping: every request waits `apiLatency` / `storageLatency` ms, storage connections are capped. */
+  /**
+   * The site's shaping in the measuring phases: every request waits `apiLatency` / `storageLatency`
+   * ms, each storage connection is capped at `storageBandwidth` bytes/s. Slow enough that a job's
+   * time is waiting, not CPU, even with three workers on a busy 2-core machine.
+   */
   apiLatency: number;
   storageLatency: number;
   storageBandwidth: number;
+  /** The same in the fault phase, where only correctness is checked (faster, to bound the run). */
+  faultApiLatency: number;
+  faultStorageBandwidth: number;
   /** Per-worker transfer settings (Node-RED settings of the upload node). */
   partsInFlight: number;
   partSize: number;
@@ -50,7 +57,7 @@ export interface ScaleOptions {
 /** Reads the settings from the environment. */
 export function scaleOptions(): ScaleOptions {
   const jobs = Math.floor(envNumber('SCALE_JOBS', 300));
-  const phaseOneJobs = Math.floor(envNumber('SCALE_PHASE1_JOBS', Math.round(jobs * 0.1)));
+  const phaseOneJobs = Math.floor(envNumber('SCALE_PHASE1_JOBS', Math.round(jobs / 15)));
   const phaseThreeJobs = Math.floor(envNumber('SCALE_PHASE3_JOBS', phaseOneJobs * 3));
   if (phaseOneJobs + phaseThreeJobs >= jobs) throw new Error('SCALE_JOBS must exceed the two measuring phases');
   return {
@@ -61,15 +68,17 @@ export function scaleOptions(): ScaleOptions {
     windowPerWorker: Math.floor(envNumber('SCALE_WINDOW', 6)),
     // Long enough for a killed worker to restart and finish its own jobs (example 4's note of jobs
     // in progress): the deadline is for a worker that never comes back.
-    deadlineMs: envNumber('SCALE_DEADLINE_MS', 90_000),
+    deadlineMs: envNumber('SCALE_DEADLINE_MS', 60_000),
     duplicateLater: envNumber('SCALE_DUPLICATE_LATER', 0.1),
     duplicateTwin: envNumber('SCALE_DUPLICATE_TWIN', 0.05),
     minSize: envNumber('SCALE_MIN_SIZE', 2 * MiB),
     maxSize: envNumber('SCALE_MAX_SIZE', 60 * MiB),
     seed: Math.floor(envNumber('SCALE_SEED', 16)),
-    apiLatency: envNumber('SCALE_API_LATENCY', 60),
+    apiLatency: envNumber('SCALE_API_LATENCY', 120),
     storageLatency: envNumber('SCALE_STORAGE_LATENCY', 30),
-    storageBandwidth: envNumber('SCALE_STORAGE_BANDWIDTH', 4_000_000),
+    storageBandwidth: envNumber('SCALE_STORAGE_BANDWIDTH', 1_500_000),
+    faultApiLatency: envNumber('SCALE_FAULT_API_LATENCY', 60),
+    faultStorageBandwidth: envNumber('SCALE_FAULT_STORAGE_BANDWIDTH', 4_000_000),
     partsInFlight: Math.floor(envNumber('SCALE_PARTS_IN_FLIGHT', 2)),
     partSize: Math.floor(envNumber('SCALE_PART_SIZE', 8 * MiB)),
     multipartThreshold: Math.floor(envNumber('SCALE_MULTIPART_THRESHOLD', 16 * MiB)),

@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     emulator = await startEmulator({ transcodeDelay: 500, seed: o.seed, shaping, dataDir: join(work, 'site') });
     sg = new ShotGridClient({ site: emulator.url, auth: { scriptName: emulator.credentials.scriptName, scriptKey: emulator.credentials.scriptKey } });
     const shots = (await sg.find('Shot', [], { fields: ['code'], sort: 'id', limit: 40 })).map((s) => String(s.code));
-    say(`site ${emulator.url}: ${shots.length} shots; API ${o.apiLatency} ms, storage ${o.storageLatency} ms and ${o.storageBandwidth / 1e6} MB/s per connection`);
+    say(`site ${emulator.url}: ${shots.length} shots; API ${o.apiLatency} ms, storage ${o.storageLatency} ms and ${o.storageBandwidth / 1e6} MB/s per connection (phase 3: ${o.faultApiLatency} ms, ${o.faultStorageBandwidth / 1e6} MB/s)`);
 
     // The movies: the measuring phases use the same sizes (phase 2 = phase 1's three times over);
     // the fault phase gets its own, with a few large ones around where the kill happens.
@@ -172,7 +172,8 @@ async function main(): Promise<number> {
     say(`phase 2: ${o.phaseThreeJobs} jobs through ${workers.length} workers`);
     const jobsPerMin3 = await phase(o.phaseThreeJobs, o.windowPerWorker * workers.length, false);
 
-    // Phase 3: duplicates, a kill mid-upload, a 429 storm.
+    // Phase 3: duplicates, a kill mid-upload, a 429 storm; the site a little nearer (correctness only).
+    emulator.configure({ shaping: { apiLatency: o.faultApiLatency, storageLatency: o.storageLatency, storageBandwidth: o.faultStorageBandwidth } });
     let kill: KillReport | undefined;
     let throttled = 0;
     say(`phase 3: ${rest} jobs, ${Math.round(o.duplicateLater * 100)} % sent again later, ${Math.round(o.duplicateTwin * 100)} % twice at once; a worker killed mid-upload; a 429 storm`);
@@ -184,6 +185,7 @@ async function main(): Promise<number> {
       const victim = workers.find((w) => w.name === kill!.worker)!;
       await victim.start();
       say(`${victim.name} restarted and reconnected`);
+      void sleep(4000).then(() => say(`${victim.name}: ${victim.log.filter((l) => /run again|could not/.test(l)).join(' | ') || 'no job cut off was run again'}`));
       while (done() < rest * 0.5) await sleep(200);
       const before = emulator!.counters.snapshot().faultsInjected.http429 ?? 0;
       emulator!.faults.setRates({ rates: { http429: o.stormRate }, routes: ['api', 'upload_init', 'part_link', 'complete'], retryAfter: o.stormRetryAfter });
