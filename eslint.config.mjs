@@ -19,6 +19,21 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // Rooms: the library stands alone (no Node-RED glue, no emulator), the emulator is an
+  // independent site (it must not share the client's code, or both could be wrong the same way),
+  // and the nodes talk to a site only through the library.
+  {
+    files: ['lib/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/nodes', '**/nodes/**', '**/emulator', '**/emulator/**'], message: 'lib/ imports neither nodes/ nor emulator/ (rooms)' }] }] },
+  },
+  {
+    files: ['emulator/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/lib', '**/lib/**', '!**/node_modules/**'], message: 'emulator/ does not import lib/ (rooms)' }] }] },
+  },
+  {
+    files: ['nodes/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/emulator', '**/emulator/**'], message: 'nodes/ does not import emulator/ (rooms)' }] }] },
+  },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ApiResponse, HttpMethod, ResolvedTimeouts } from '../api-caller.js';
+import { ShotGridError } from '../errors.js';
 import { abortError } from './abort.js';
 import { badResponseError, httpError, transportError, type RequestContext } from './error-mapping.js';
 
@@ -54,6 +55,27 @@ function parseBody(status: number, text: string, headers: Headers, ctx: RequestC
   }
 }
 
+/**
+ * Largest API answer read (64 MiB: a 5,000-record page of wide records is a few MB). A larger one
+ * is no ShotGrid answer (a misrouted download, a proxy's endless page): `SG_BAD_RESPONSE`
+ * instead of unbounded memory, as storage answers are capped.
+ */
+export const MAX_API_ANSWER_BYTES = 64 * 1024 * 1024;
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, ctx: RequestContext, status: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_API_ANSWER_BYTES) {
+      body.destroy();
+      throw new ShotGridError('SG_BAD_RESPONSE', `the answer is larger than ${MAX_API_ANSWER_BYTES} bytes, which no ShotGrid API answer is (${ctx.method} ${ctx.path} → ${status})`, { status, method: ctx.method, path: ctx.path });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 /** Sends one request and returns the parsed answer, or throws a mapped `ShotGridError`. */
 export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions): Promise<ApiResponse<T>> {
   const ctx: RequestContext = { method: req.method, path: req.displayPath, origin: req.origin };
@@ -77,7 +99,7 @@ export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions
       await res.body.dump();
       return { status, headers: resHeaders, body: undefined as T };
     }
-    const text = await res.body.text();
+    const text = await readCapped(res.body as AsyncIterable<Buffer> & { destroy(): void }, ctx, status);
     const body = parseBody(status, text, resHeaders, ctx);
     if (!ok) throw httpError(status, body, resHeaders, ctx);
     return { status, headers: resHeaders, body: body as T };

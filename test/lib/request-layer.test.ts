@@ -8,6 +8,7 @@ import { ShotGridClient, isShotGridError, type ShotGridError } from '../../lib/i
 import { resolveClientOptions } from '../../lib/config/resolve-options.js';
 import { ApiClient } from '../../lib/http/api-client.js';
 import { apiError, fakeClientOptions, json, startFakeSite, type FakeSite } from './fake-site.js';
+import { MAX_API_ANSWER_BYTES } from '../../lib/http/transport.js';
 
 const shot = { type: 'Shot', id: 1, attributes: { code: 'a' }, relationships: {} };
 
@@ -81,6 +82,24 @@ test('invalid JSON in a 200 is SG_BAD_RESPONSE and not retried', async () => {
     await assert.rejects(client.find('Shot', []), sgError('SG_BAD_RESPONSE', (e) => assert.match(e.message, /invalid JSON/)));
     assert.equal(site.requests.length, 1);
   });
+});
+
+test('an API answer beyond the size cap is SG_BAD_RESPONSE, not retried, and not read to its end', async () => {
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  let written = 0;
+  await withSite(async (_r, res) => {
+    // An endless 200 (a misrouted download, a proxy's runaway page): spaces, chunk after chunk.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    while (!res.destroyed && written < MAX_API_ANSWER_BYTES * 2) {
+      written += chunk.length;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    res.end();
+  }, async (site, client) => {
+    await assert.rejects(client.find('Shot', []), sgError('SG_BAD_RESPONSE', (e) => assert.match(e.message, /larger than 67108864 bytes/)));
+    assert.equal(site.requests.length, 1);
+  });
+  assert.ok(written < MAX_API_ANSWER_BYTES * 2, 'the client stopped reading');
 });
 
 test('503 then success: retried; the error of the last attempt carries attempts', async () => {
