@@ -8,6 +8,11 @@ import type { Filters } from './entities/filters.js';
 import { findOneRecord, findRecords, iteratePages, iterateRecords } from './entities/find.js';
 import { findOrCreateRecord } from './entities/find-or-create.js';
 import { readEntitySchema, readFieldSchema, readServerInfo } from './entities/schema.js';
+import {
+  createSchemaField, deleteSchemaField, followRecords, readActivityStream, readFollowers, readNoteThread, readPreferences, readSchema,
+  reviveSchemaField, searchText, unfollowRecord, updateSchemaField,
+  type ActivityStream, type ActivityStreamOptions, type FollowerRef, type SchemaFieldProperties, type TextSearchHit, type TextSearchOptions, type ThreadEntry,
+} from './entities/site-extras.js';
 import { countRecords, summarizeRecords } from './entities/summarize.js';
 import type {
   BatchRequest,
@@ -178,6 +183,66 @@ export class ShotGridClient {
   /** Field schemas of an entity type (or of one field), keyed by field name. */
   schemaFieldRead(type: string, field?: string, options: SchemaFieldReadOptions = {}): Promise<Record<string, SchemaField>> {
     return readFieldSchema(this.#api, type, field, options);
+  }
+
+  /** Field schemas of several entity types (all by default), keyed by type then field (the Python API's `schema_read`). */
+  schemaRead(types?: string[], options: CallOptions = {}): Promise<Record<string, Record<string, SchemaField>>> {
+    return readSchema(this.#api, types, options);
+  }
+
+  /** Creates a field (`properties.name` is the display name); returns its `sg_` field name. */
+  schemaFieldCreate(type: string, dataType: string, properties: SchemaFieldProperties, options: CallOptions = {}): Promise<string> {
+    return createSchemaField(this.#api, type, dataType, properties, options);
+  }
+
+  /** Changes a field's properties (display name, description, valid values...); returns the field's schema. */
+  schemaFieldUpdate(type: string, field: string, properties: SchemaFieldProperties, options: CallOptions & { project?: number } = {}): Promise<SchemaField> {
+    return updateSchemaField(this.#api, type, field, properties, options);
+  }
+
+  /** Retires a field; its name stays taken until {@link schemaFieldRevive}. */
+  schemaFieldDelete(type: string, field: string, options: CallOptions = {}): Promise<void> {
+    return deleteSchemaField(this.#api, type, field, options);
+  }
+
+  /** Brings a retired field back (at the data type it was created with). */
+  schemaFieldRevive(type: string, field: string, options: CallOptions = {}): Promise<void> {
+    return reviveSchemaField(this.#api, type, field, options);
+  }
+
+  /** Records whose name holds every word of `text`, per type with its own filters (needs a user or sudo token). */
+  textSearch(text: string, entityTypes: Record<string, Filters>, options: TextSearchOptions = {}): Promise<TextSearchHit[]> {
+    return searchText(this.#api, text, entityTypes, options);
+  }
+
+  /** The HumanUsers following a record. */
+  followers(type: string, id: number, options: CallOptions = {}): Promise<FollowerRef[]> {
+    return readFollowers(this.#api, type, id, options);
+  }
+
+  /** A HumanUser follows records (applied in order; a missing record fails after the ones before it). */
+  follow(userId: number, records: Array<{ type: string; id: number }>, options: CallOptions = {}): Promise<void> {
+    return followRecords(this.#api, userId, records, options);
+  }
+
+  /** A HumanUser stops following a record (fine when it did not follow). */
+  unfollow(userId: number, record: { type: string; id: number }, options: CallOptions = {}): Promise<void> {
+    return unfollowRecord(this.#api, userId, record, options);
+  }
+
+  /** A window of a record's activity stream, newest first (page down with `maxId: earliest_update_id`). */
+  activityStream(type: string, id: number, options: ActivityStreamOptions = {}): Promise<ActivityStream> {
+    return readActivityStream(this.#api, type, id, options);
+  }
+
+  /** A Note with its attachments and replies, in time order. */
+  noteThread(noteId: number, options: CallOptions & { entityFields?: Record<string, string[]> } = {}): Promise<ThreadEntry[]> {
+    return readNoteThread(this.#api, noteId, options);
+  }
+
+  /** Site preferences (all, or the names given; unknown names are absent). */
+  preferences(names?: string[], options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return readPreferences(this.#api, names, options);
   }
 
   /** Uploads a file to a record's field (thumbnail for `image`) or as a record-level Attachment. */
