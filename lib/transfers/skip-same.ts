@@ -27,6 +27,7 @@ import { abortError } from '../http/abort.js';
 import { THUMBNAIL_FIELDS } from './completion.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
 import { parseContentRange } from './download-fetch.js';
+import { storageActionOf, storageHttpError, storageTransportError } from './storage-errors.js';
 import type { UploadSourceFile } from './local-file.js';
 import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type UploadPlan } from './part-plan.js';
 import type { DownloadSource, UploadResult, UploadTarget } from './types.js';
@@ -49,27 +50,33 @@ interface StoredObjectInfo {
 
 const MAX_REDIRECTS = 5;
 
-/** A one-byte ranged GET: the object's size (`Content-Range`) and ETag, without its body. */
-async function probeObject(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
+/** A one-byte ranged GET: the object's size (`Content-Range`) and ETag, without its body; `undefined` when the storage has no such object. */
+async function probeOnce(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
   let resolved = source;
   for (let refreshed = false; ; refreshed = true) {
     let url = new URL(resolved.url);
     for (let redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
-      const res = await api.dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'GET',
-        headers: { 'user-agent': api.userAgent, 'accept-encoding': 'identity', range: 'bytes=0-0' },
-        signal,
-        headersTimeout: api.timeouts.headers,
-        bodyTimeout: api.timeouts.body,
-      });
+      const info = { method: 'GET', url, what: 'already there?' };
+      const res = await api.dispatcher
+        .request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'GET',
+          headers: { 'user-agent': api.userAgent, 'accept-encoding': 'identity', range: 'bytes=0-0' },
+          signal,
+          headersTimeout: api.timeouts.headers,
+          bodyTimeout: api.timeouts.body,
+        })
+        .catch((err: unknown) => {
+          throw storageTransportError(err, info);
+        });
       const header = (name: string): string | undefined => {
         const v = res.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      // At most a little of the body is read: a storage that ignores Range would send the whole file.
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      // At most a little of a 2xx body is read: a storage that ignores Range would send the whole file.
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      const text = ok ? await res.body.dump({ limit: 64 * 1024 }).then(() => '', () => '') : await res.body.text().catch(() => '');
       const location = header('location');
       if (res.statusCode >= 300 && res.statusCode < 400 && location) {
         url = new URL(location, url);
@@ -81,11 +88,21 @@ async function probeObject(api: ApiCaller, source: ResolvedSource, signal?: Abor
         const length = header('content-length');
         return { size: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined, etag: header('etag') };
       }
-      return undefined;
+      if (res.statusCode === 404) return undefined;
+      // Anything else (5xx, 429, a refused link) is not an answer to "is it there?": never guess.
+      throw storageHttpError(res.statusCode, text, res.headers, info);
     }
     if (refreshed || !resolved.refresh) return undefined;
     resolved = await resolved.refresh();
   }
+}
+
+/**
+ * {@link probeOnce} under the client's retry policy. A probe that still fails fails the upload:
+ * guessing "not the same" would upload a duplicate, and the caller (a farm) retries the job anyway.
+ */
+function probeObject(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
+  return api.retryable(() => probeOnce(api, source, signal), { signal, shouldRetry: (err) => storageActionOf(err) === 'retry' });
 }
 
 /** Part sizes that cut `size` bytes into exactly `parts` parts: ours first, then common ones. */
@@ -165,7 +182,8 @@ async function candidates(api: ApiCaller, target: UploadTarget, fileName: string
 
 /**
  * What the target holds when it is already this file (same name, size and ETag), else
- * `undefined`. Read failures other than an abort count as "not the same": the upload then runs.
+ * `undefined`. A read that fails after the client's retries fails the upload (never guessed as
+ * "not the same", which would upload a duplicate).
  */
 export async function findSameFile(api: ApiCaller, target: UploadTarget, local: UploadSourceFile, fileName: string, plan: UploadPlan, signal?: AbortSignal): Promise<SameFile | undefined> {
   if (target.field && THUMBNAIL_FIELDS.has(target.field)) return undefined;
@@ -180,7 +198,7 @@ export async function findSameFile(api: ApiCaller, target: UploadTarget, local: 
     }
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
-    void err;
+    throw err;
   }
   return undefined;
 }

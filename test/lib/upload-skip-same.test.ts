@@ -115,3 +115,20 @@ test('thumbnail fields are always uploaded; a bad option value is SG_CONFIG', as
   assert.equal(second.skipped, false);
   await assert.rejects(env.sg.upload({ type: 'Version', id }, png, { skipIfSame: 'yes' as unknown as boolean }), { code: 'SG_CONFIG', message: /skipIfSame/ });
 });
+
+test('the "already there?" read is retried on a storage 503, and a read that keeps failing fails the upload instead of sending a duplicate', { skip: storageOnly }, async () => {
+  const id = await env.version();
+  const path = env.file('skip_probe.mov', 200_000);
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  await env.sg.upload(target, path, { skipIfSame: true });
+  const [bytes, atts] = [stored(), attachments()];
+  env.emu.faults.script({ route: 'download', kind: 'http503', count: 2, method: 'GET' });
+  const again = await env.sg.upload(target, path, { skipIfSame: true });
+  assert.equal(again.skipped, true, 'two 503s are retried, then the file is recognised');
+  assert.equal(stored() - bytes, 0);
+  env.emu.faults.script({ route: 'download', kind: 'http503', count: 50, method: 'GET' });
+  await assert.rejects(env.sg.upload(target, path, { skipIfSame: true }), (err: { code?: string }) => err.code === 'SG_STORAGE');
+  env.emu.faults.clear();
+  assert.equal(stored() - bytes, 0, 'no bytes sent while the storage could not say what it holds');
+  assert.equal(attachments() - atts, 0, 'no duplicate Attachment');
+});
