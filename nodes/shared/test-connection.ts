@@ -147,9 +147,9 @@ const REASONS: Record<string, string> = {
  * `SG_CONFIG` messages are our own words about the dialog's values and are kept.
  */
 export function describeFailure(err: unknown): { code: string; message: string } {
-  if (!isShotGridError(err)) return { code: 'SG_UNEXPECTED', message: 'Connection failed: unexpected error.' };
+  if (!isShotGridError(err)) return { code: 'SG_UNEXPECTED', message: 'unexpected error.' };
   const e: ShotGridError = err;
-  if (e.code === 'SG_CONFIG') return { code: e.code, message: `Connection failed: ${e.message}` };
+  if (e.code === 'SG_CONFIG') return { code: e.code, message: e.message };
   const parts = [REASONS[e.code] ?? 'the request failed'];
   if (e.status !== undefined) parts.push(`HTTP ${e.status}`);
   const cause = causeCode(e);
@@ -157,7 +157,7 @@ export function describeFailure(err: unknown): { code: string; message: string }
   if (e.code === 'SG_NETWORK' && cause && /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|SSL/.test(cause)) {
     parts.push('if the site uses a private CA, choose a TLS configuration with that CA');
   }
-  return { code: e.code, message: `Connection failed: ${parts.join('; ')}.` };
+  return { code: e.code, message: `${parts.join('; ')}.` };
 }
 
 /** Site name and version for the answer: short plain text only. */
@@ -194,7 +194,7 @@ export function dialogClient(req: TestRequest): DialogClient {
     return {
       refused: {
         status: 200,
-        answer: { ok: false, code: 'SG_CONFIG', message: 'Connection failed: the stored secret is only used with the deployed site URL and proxy; type it again to test other values.' },
+        answer: { ok: false, code: 'SG_CONFIG', message: 'the stored secret is only used with the deployed site URL and proxy; type it again to test other values.' },
       },
     };
   }
@@ -216,7 +216,7 @@ export function dialogClient(req: TestRequest): DialogClient {
 
 /** The answer for a failed call of a {@link dialogClient}. */
 export function failureAnswer(err: unknown, made: { signal: AbortSignal; timeoutMs: number; credentials: SiteCredentials }): TestAnswer {
-  if (made.signal.aborted) return { ok: false, code: 'SG_TIMEOUT', message: `Connection failed: no answer within ${Math.round(made.timeoutMs / 1000)} s.` };
+  if (made.signal.aborted) return { ok: false, code: 'SG_TIMEOUT', message: `no answer within ${Math.round(made.timeoutMs / 1000)} s.` };
   const { code, message } = describeFailure(err);
   return { ok: false, code, message: scrubSecrets(message, made.credentials) };
 }

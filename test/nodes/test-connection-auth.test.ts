@@ -168,6 +168,8 @@ describe('Test connection route with adminAuth (whole runtime)', () => {
   test('the answer names codes and statuses, e.g. SG_BAD_RESPONSE with HTTP 200 for an HTML page', async () => {
     const res = await post(typed(other.url), adminToken);
     assert.equal(res.json.code, 'SG_BAD_RESPONSE');
-    assert.match(String(res.json.message), /did not answer like a ShotGrid site; HTTP 200/);
+    assert.match(String(res.json.message), /^the URL did not answer like a ShotGrid site; HTTP 200/);
+    // The dialog puts "Connection failed (CODE):" before the message: the message must not say it again.
+    assert.doesNotMatch(String(res.json.message), /connection failed/i);
   });
 });
