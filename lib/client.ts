@@ -9,9 +9,10 @@ import { findOneRecord, findRecords, iteratePages, iterateRecords } from './enti
 import { findOrCreateRecord } from './entities/find-or-create.js';
 import { readEntitySchema, readFieldSchema, readServerInfo } from './entities/schema.js';
 import {
-  createSchemaField, deleteSchemaField, followRecords, readActivityStream, readFollowers, readNoteThread, readPreferences, readSchema,
-  reviveSchemaField, searchText, unfollowRecord, updateSchemaField,
-  type ActivityStream, type ActivityStreamOptions, type FollowerRef, type SchemaFieldProperties, type TextSearchHit, type TextSearchOptions, type ThreadEntry,
+  createSchemaField, deleteSchemaField, expandHierarchy, followRecords, readActivityStream, readFollowers, readNoteThread, readPreferences, readRelationship,
+  readSchema, reviveSchemaField, searchHierarchy, searchText, unfollowRecord, updateSchemaField,
+  type ActivityStream, type ActivityStreamOptions, type FollowerRef, type HierarchyHit, type HierarchyNode, type SchemaFieldProperties, type TextSearchHit,
+  type TextSearchOptions, type ThreadEntry,
 } from './entities/site-extras.js';
 import { countRecords, summarizeRecords } from './entities/summarize.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   CallOptions,
   CountOptions,
   CreateOptions,
+  EntityRef,
   FindOptions,
   FindOrCreateOptions,
   FindOrCreateResult,
@@ -243,6 +245,24 @@ export class ShotGridClient {
   /** Site preferences (all, or the names given; unknown names are absent). */
   preferences(names?: string[], options: CallOptions = {}): Promise<Record<string, unknown>> {
     return readPreferences(this.#api, names, options);
+  }
+
+  /**
+   * The link (entity field: a ref or null) or links (multi-entity field: a list) of one field of a
+   * record, unpaged; `retired: true` reads a retired record's field.
+   */
+  relationship(type: string, id: number, field: string, options: CallOptions & { retired?: boolean } = {}): Promise<EntityRef | EntityRef[] | null> {
+    return readRelationship(this.#api, type, id, field, options);
+  }
+
+  /** One level of the site's navigation tree at `path` (`'/Project/70'`): the node and its children to expand next. */
+  hierarchyExpand(path: string, options: CallOptions = {}): Promise<HierarchyNode> {
+    return expandHierarchy(this.#api, path, options);
+  }
+
+  /** Where a record sits in the navigation tree (its breadcrumb), or [] when it has no place there. */
+  hierarchySearch(record: { type: string; id: number }, options: CallOptions & { rootPath?: string } = {}): Promise<HierarchyHit[]> {
+    return searchHierarchy(this.#api, record, options);
   }
 
   /** Uploads a file to a record's field (thumbnail for `image`) or as a record-level Attachment. */

@@ -20,6 +20,9 @@ export { MAX_PAGE_SIZE, READ_ALL_PAGE_SIZE } from './entities/find.js';
 export type * from './transfers/types.js';
 export type * from './options.js';
 export type * from './entities/types.js';
-export type { ActivityStream, ActivityStreamOptions, ActivityUpdate, FollowerRef, SchemaFieldProperties, TextSearchHit, TextSearchOptions, ThreadEntry } from './entities/site-extras.js';
+export type {
+  ActivityStream, ActivityStreamOptions, ActivityUpdate, FollowerRef, HierarchyChild, HierarchyHit, HierarchyNode, HierarchyRef, SchemaFieldProperties, TextSearchHit,
+  TextSearchOptions, ThreadEntry,
+} from './entities/site-extras.js';
 export type { Filters, FilterList, FilterCondition, FilterGroup, HashFilterGroup, FilterRelation } from './entities/filters.js';
 export type { ResolvedTimeouts } from './api-caller.js';

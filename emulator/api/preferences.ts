@@ -1,5 +1,5 @@
 /** `GET /preferences[?prefs=a,b]`: the site preferences a client reads; unknown names are simply absent. */
-import { sendJson } from '../http/respond.js';
+import { ApiError, readBody, sendJson } from '../http/respond.js';
 import type { ApiRequest } from './site.js';
 
 /** The local site's preferences (a live site has many more). */
@@ -19,4 +19,13 @@ export function handlePreferences(r: ApiRequest): void {
   const wanted = r.url.searchParams.get('prefs');
   const names = wanted === null ? Object.keys(PREFERENCES) : wanted.split(',').map((n) => n.trim()).filter((n) => n in PREFERENCES);
   sendJson(r.res, 200, { data: Object.fromEntries(names.map((n) => [n, PREFERENCES[n]])), links: { self: r.req.url ?? r.url.pathname } });
+}
+
+/**
+ * `PUT /preferences/update` (enables a custom entity slot): every body, valid or not, was refused
+ * on the recorded site with 400 code 111 before any validation, so this site refuses it the same way.
+ */
+export async function handlePreferencesUpdate(r: ApiRequest): Promise<void> {
+  await readBody(r.req);
+  throw new ApiError(400, 111, 'Updating the preferences is not available', null);
 }

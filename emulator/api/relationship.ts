@@ -17,7 +17,9 @@ export function handleRelationship(site: Site, r: ApiRequest, type: string, id: 
     throw new ApiError(400, 103, `Field '${field}' is not a relationship field`, { related_field: [' is not an Entity or Multi Entity field.'] });
   }
   const rec = site.store.get(type, id, { includeRetired: true });
-  if (!rec || rec.retired !== (opts.returnOnly === 'retired')) throw new ApiError(404, 104, 'Not Found', null, `${type}: ${id} not found`);
+  if (!rec) throw new ApiError(404, 104, 'Not Found', null, `${type}: ${id} not found`);
+  // `options[return_only]` is checked against the owning row: recorded as 404 code 103.
+  if (rec.retired !== (opts.returnOnly === 'retired')) throw new ApiError(404, 103, 'Not Found', null, `${type}: ${id} not found`);
   const value = rec.fields[field];
   const data = def.dataType === 'entity' ? (asLink(value) ? entityHash(site, asLink(value)!) : null) : asLinks(value).map((l) => entityHash(site, l));
   sendJson(r.res, 200, { data, links: { self: `${r.prefix}/entity/${site.store.slug(type)}/${id}/relationships/${field}` } });

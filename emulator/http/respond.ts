@@ -37,6 +37,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** Answers text of a given media type with the server's headers. */
+export function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'x-request-id': requestId() });
+  res.end(text);
+}
+
 /** Answers with a status and no body (204 etc.). */
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...COMMON_HEADERS, 'x-request-id': requestId(), ...headers });

@@ -51,11 +51,16 @@ export function classifyRoute(method: string, url: URL): Classified {
 }
 
 const VENDOR_ACCEPT = /vnd\+shotgun/i;
+const SPEC_FORMAT = /^\/spec\.[^/]+$/;
 
 /** Serves a request the table matched; throws the 404 when it matched nothing. */
 export async function dispatch(site: Site, found: FoundRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { entry } = found;
-  if (!entry) throw notFound();
+  if (!entry) {
+    // The spec in a format the site does not serve is a 406 with an empty body (no suffix: 404).
+    if (found.prefix !== '' && SPEC_FORMAT.test(url.pathname.slice(found.prefix.length))) return sendEmpty(res, 406);
+    throw notFound();
+  }
   const call: RouteCall = { site, req, res, url, prefix: found.prefix, params: found.params };
   if (entry.auth === 'bearer') {
     const caller = site.ctx.auth.requireBearer(req, res);

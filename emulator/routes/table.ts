@@ -12,7 +12,8 @@ import { handleInfo } from '../api/info.js';
 import { handleList, handleReadOne, handleSearch } from '../api/read.js';
 import { handleRelationship } from '../api/relationship.js';
 import { entityType } from '../api/route-errors.js';
-import { handlePreferences } from '../api/preferences.js';
+import { handleHierarchyExpand, handleHierarchySearch } from '../api/hierarchy.js';
+import { handlePreferences, handlePreferencesUpdate } from '../api/preferences.js';
 import { handleSchemaAll, handleSchemaField, handleSchemaFields, handleSchemaType } from '../api/schema.js';
 import { handleFieldCreate, handleFieldDelete, handleFieldRevive, handleFieldUpdate } from '../api/schema-admin.js';
 import { handleActivityStream, handleFollow, handleFollowers, handleFollowing, handleNoteThread, handleUnfollow } from '../api/social.js';
@@ -22,7 +23,7 @@ import { handleSummarize } from '../api/summarize.js';
 import { handleCreate, handleDelete, handleRevive, handleUpdate } from '../api/write.js';
 import { PLACEHOLDER_PATH } from '../files/file-values.js';
 import { keyOfPath } from '../files/signing.js';
-import { sendJson } from '../http/respond.js';
+import { sendJson, sendText } from '../http/respond.js';
 import type { RouteClass } from '../types.js';
 import { handleWeb } from '../web/index.js';
 import { compilePattern, type PathPattern } from './path-pattern.js';
@@ -128,6 +129,11 @@ export const ROUTES: readonly RouteEntry[] = [
     summary: 'Grant an access token (client_credentials, password, refresh_token, session_token)', handle: (c) => handleAccessToken(c.site, c),
   }),
   route({ id: 'spec', method: 'GET', path: '/spec.json', class: 'api', auth: 'bearer', summary: "This site's OpenAPI document", handle: (c) => sendJson(c.res, 200, specDocument(ROUTES, c.prefix)) }),
+  route({
+    id: 'spec.yaml', method: 'GET', path: '/spec.yaml', class: 'api', auth: 'bearer', summary: "This site's OpenAPI document as YAML",
+    // JSON is YAML 1.2, so the same text is a valid YAML document.
+    handle: (c) => sendText(c.res, 200, JSON.stringify(specDocument(ROUTES, c.prefix)), 'application/yaml; charset=utf-8'),
+  }),
   route({ id: 'schema.read', method: 'GET', path: '/schema', class: 'api', auth: 'bearer', summary: 'Every entity type', handle: (c) => handleSchemaAll(c.site, c) }),
   route({ id: 'schema.entity', method: 'GET', path: '/schema/{type}', class: 'api', auth: 'bearer', summary: 'One entity type', handle: (c) => handleSchemaType(c.site, c, type(c)) }),
   route({ id: 'schema.fields', method: 'GET', path: '/schema/{type}/fields', class: 'api', auth: 'bearer', summary: "An entity type's fields", handle: (c) => handleSchemaFields(c.site, c, type(c)) }),
@@ -137,6 +143,9 @@ export const ROUTES: readonly RouteEntry[] = [
   route({ id: 'schema.field_delete', method: 'DELETE', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', success: 204, summary: 'Retire a field', handle: (c) => handleFieldDelete(c.site, c, type(c), c.params.field!) }),
   route({ id: 'schema.field_revive', method: 'POST', path: '/schema/{type}/fields/{field}', class: 'api', auth: 'bearer', body: 'json', success: 204, summary: 'Revive a retired field (revive: true)', handle: (c) => handleFieldRevive(c.site, c, type(c), c.params.field!) }),
   route({ id: 'preferences', method: 'GET', path: '/preferences', class: 'api', auth: 'bearer', summary: 'Site preferences (?prefs=a,b)', handle: (c) => handlePreferences(c) }),
+  route({ id: 'preferences.update', method: 'PUT', path: '/preferences/update', class: 'api', auth: 'bearer', body: 'json', summary: 'Enable a custom entity (refused: code 111, as recorded)', handle: (c) => handlePreferencesUpdate(c) }),
+  route({ id: 'hierarchy.expand', method: 'POST', path: '/hierarchy/_expand', class: 'api', auth: 'bearer', body: 'json', summary: 'One level of the navigation tree', handle: (c) => handleHierarchyExpand(c.site, c) }),
+  route({ id: 'hierarchy.search', method: 'POST', path: '/hierarchy/_search', class: 'api', auth: 'bearer', body: 'json', summary: 'The navigation path to a record', handle: (c) => handleHierarchySearch(c.site, c) }),
   route({ id: 'entity.text_search', method: 'POST', path: '/entity/_text_search', class: 'api', auth: 'bearer', body: 'vendor', summary: 'Search words across entity types (a user or sudo token)', handle: (c) => handleTextSearch(c.site, c) }),
   route({ id: 'entity.batch', method: 'POST', path: '/entity/_batch', class: 'api', auth: 'bearer', body: 'json', summary: 'Create, update and delete atomically', handle: (c) => handleBatch(c.site, c) }),
   route({ id: 'entity.list', method: 'GET', path: '/entity/{type}', class: 'api', auth: 'bearer', summary: 'List records (filter[...] equality)', handle: (c) => handleList(c.site, c, type(c)) }),

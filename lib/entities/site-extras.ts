@@ -1,6 +1,6 @@
 /**
  * The REST surface beyond records: schema administration, text search, follows, activity
- * streams, Note threads and site preferences. Each call is one request, shaped as the live site
+ * streams, Note threads, site preferences, a link field's links and the navigation tree. Each call is one request, shaped as the live site
  * answers it (see shotgrid-rest.md §4.4 and §8).
  */
 import type { ApiCaller } from '../api-caller.js';
@@ -8,7 +8,7 @@ import { ShotGridError } from '../errors.js';
 import { toRestFilter, type Filters } from './filters.js';
 import { VENDOR_HASH } from './find.js';
 import { checkEntityType, checkFieldName, checkId, dataOf, entityPath } from './records.js';
-import type { CallOptions, SchemaField } from './types.js';
+import type { CallOptions, EntityRef, SchemaField } from './types.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -213,4 +213,77 @@ export async function readPreferences(api: ApiCaller, names: string[] | undefine
   const data = answer(res.body, 'GET /api/v1/preferences');
   if (!isPlainObject(data)) throw new ShotGridError('SG_BAD_RESPONSE', 'the answer has no preferences (GET /api/v1/preferences)');
   return data;
+}
+
+/** The link (entity field: one or null) or links (multi-entity field) of a record's field, as `{type, id, name}`. */
+export async function readRelationship(api: ApiCaller, type: string, id: number, field: string, options: CallOptions & { retired?: boolean }): Promise<EntityRef | EntityRef[] | null> {
+  const path = `${entityPath(type, id)}/relationships/${encodeURIComponent(checkFieldName(field))}`;
+  const query = options.retired ? { 'options[return_only]': 'retired' } : {};
+  const res = await api.request({ method: 'GET', path, query, idempotent: true, signal: options.signal });
+  const data = answer(res.body, `GET /api/v1${path}`);
+  if (data !== null && !isPlainObject(data) && !Array.isArray(data)) throw new ShotGridError('SG_BAD_RESPONSE', `the answer has no links (GET /api/v1${path})`);
+  return data as EntityRef | EntityRef[] | null;
+}
+
+/** What a navigation tree node stands for. */
+export interface HierarchyRef {
+  /** `entity` (value `{type, id}`), `entity_type` (value a type name), `list_value` or `root`. */
+  kind: string;
+  value: unknown;
+}
+
+/** A child of an expanded node: expand its `path` next when `has_children`. */
+export interface HierarchyChild {
+  label: string;
+  /** Tree path (`/Project/70/Shot`); may be absent on some sites. */
+  path?: string;
+  ref: HierarchyRef;
+  has_children: boolean;
+}
+
+/** One level of the navigation tree (`/hierarchy/_expand`). */
+export interface HierarchyNode {
+  label: string;
+  path: string;
+  parent_path: string | null;
+  ref: HierarchyRef;
+  /** The records the web page lists at this node (Versions on the stock tree). */
+  target_entities?: { type: string; additional_filter_presets?: unknown[] };
+  has_children: boolean;
+  children: HierarchyChild[];
+}
+
+/** Where a record sits in the navigation tree (`/hierarchy/_search`). */
+export interface HierarchyHit {
+  label: string;
+  /** The breadcrumb, one path per level from the project; the last is the record. */
+  incremental_path: string[];
+  /** The breadcrumb for a person (`Shots > bbb_010`), project left out. */
+  path_label: string;
+  ref: { type: string; id: number };
+  project_id: number;
+}
+
+function checkTreePath(path: unknown, what: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new ShotGridError('SG_CONFIG', `${what} must be a tree path such as '/Project/70' (got ${JSON.stringify(path) ?? String(path)})`);
+  return path;
+}
+
+/** One level of the navigation tree at `path` (`/Project/<id>` at a project's root). Sent as plain JSON, as this endpoint requires. */
+export async function expandHierarchy(api: ApiCaller, path: string, options: CallOptions): Promise<HierarchyNode> {
+  const json = { path: checkTreePath(path, 'hierarchy path') };
+  const res = await api.request({ method: 'POST', path: '/hierarchy/_expand', json, contentType: 'application/json', idempotent: true, signal: options.signal });
+  const data = answer(res.body, 'POST /api/v1/hierarchy/_expand');
+  if (!isPlainObject(data) || !Array.isArray(data.children)) throw new ShotGridError('SG_BAD_RESPONSE', 'the answer has no tree node (POST /api/v1/hierarchy/_expand)');
+  return data as unknown as HierarchyNode;
+}
+
+/** Where a record sits in the navigation tree ([] when it has no place there), searched from `rootPath` (a `/Project/<id>`). */
+export async function searchHierarchy(api: ApiCaller, record: { type: string; id: number }, options: CallOptions & { rootPath?: string }): Promise<HierarchyHit[]> {
+  const json: Record<string, unknown> = { search_criteria: { entity: { type: checkEntityType(record.type), id: checkId(record.id) } } };
+  if (options.rootPath !== undefined) json.root_path = checkTreePath(options.rootPath, 'rootPath');
+  const res = await api.request({ method: 'POST', path: '/hierarchy/_search', json, contentType: 'application/json', idempotent: true, signal: options.signal });
+  const data = answer(res.body, 'POST /api/v1/hierarchy/_search');
+  if (!Array.isArray(data)) throw new ShotGridError('SG_BAD_RESPONSE', 'the answer has no hits (POST /api/v1/hierarchy/_search)');
+  return data as HierarchyHit[];
 }

@@ -79,3 +79,24 @@ test('activityStream, noteThread, preferences', async () => {
   assert.deepEqual(await sg.preferences(['hours_per_day', 'no_such_pref']), { hours_per_day: 8 });
   assert.equal((await sg.preferences()).duration_units, 'days');
 });
+
+test('relationship: one link, a list of links, and a non-link field refused', async () => {
+  const seq = await sg.relationship('Shot', 1, 'sg_sequence');
+  assert.ok(seq && !Array.isArray(seq) && seq.type === 'Sequence' && typeof seq.name === 'string');
+  const shots = await sg.relationship('Sequence', (seq as { id: number }).id, 'shots');
+  assert.ok(Array.isArray(shots) && shots.some((s) => s.id === 1));
+  await assert.rejects(sg.relationship('Shot', 1, 'code'), failsWith(400));
+});
+
+test('hierarchyExpand / hierarchySearch: a project level, the breadcrumb to a Shot, and an unknown project', async () => {
+  const node = await sg.hierarchyExpand('/Project/1');
+  assert.deepEqual(node.children.map((c) => c.label), ['Assets', 'Shots']);
+  const shots = await sg.hierarchyExpand(node.children[1]!.path!);
+  assert.ok(shots.children.length > 0 && shots.children.every((c) => c.ref.kind === 'entity'));
+  const [hit] = await sg.hierarchySearch({ type: 'Shot', id: 1 }, { rootPath: '/Project/1' });
+  assert.equal(hit?.project_id, 1);
+  assert.equal(hit?.incremental_path.length, 4);
+  assert.ok(hit?.path_label.startsWith('Shots > '));
+  await assert.rejects(sg.hierarchyExpand('/Project/999999999'), failsWith(400));
+  await assert.rejects(sg.hierarchyExpand('Project/1'), (e: unknown) => isShotGridError(e) && e.code === 'SG_CONFIG');
+});
