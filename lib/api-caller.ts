@@ -31,6 +31,12 @@ export interface ApiRequest {
   idempotent: boolean;
   /** Cancels the call, including waits between retries. */
   signal?: AbortSignal;
+  /**
+   * For a non-idempotent request: whether it was applied, asked when its answer was lost (a
+   * reset after sending, a 500, a gateway error). True: the call succeeds (the answer's body is
+   * then `undefined`); false: it is sent again; a failed read: `SG_OUTCOME_UNKNOWN`.
+   */
+  landed?: (signal?: AbortSignal) => Promise<boolean>;
   /** Statuses returned to the caller instead of thrown (e.g. `[404]` to test existence). */
   okStatuses?: number[];
   /** `json` (default) parses the body; `none` discards it (201 `" "` completion, 204). */
@@ -58,11 +64,25 @@ export interface ResolvedTimeouts {
   stall: number;
 }
 
-/** Options for {@link ApiCaller.retryable}. */
-export interface RetryRunOptions {
+/**
+ * What {@link ApiCaller.retryable} needs to know of the request it repeats; everything else
+ * (which failures, attempts, backoff, `Retry-After`) is the client's one retry policy.
+ */
+export interface RetryRunOptions<T = unknown> {
   signal?: AbortSignal;
-  /** Per failure: true to try again. Defaults to the client's classification of retryable errors. */
-  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** Whether repeating the request is harmless (default true: storage PUTs and GETs, reads). */
+  idempotent?: boolean;
+  /**
+   * A storage request whose link the storage refused (403): renews the link before the next
+   * attempt. Without it such a 403 is final. Its own failures are final.
+   */
+  freshLink?: () => Promise<void>;
+  /**
+   * A non-idempotent request whose answer was lost (it may have been applied): reads back
+   * whether it landed — `{value}` when it did (the call succeeds with it), `undefined` when it
+   * provably did not (it is sent again). Without it, or when the read fails: `SG_OUTCOME_UNKNOWN`.
+   */
+  readBack?: (signal?: AbortSignal) => Promise<{ value: T } | undefined>;
   /** Number of retries (attempts − 1); defaults to the client's policy. */
   retries?: number;
   /** Called after each failed attempt that will be retried. */
@@ -74,10 +94,10 @@ export interface ApiCaller {
   /** Makes one API call with auth renewal, retries (per `idempotent`) and error mapping. */
   request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>>;
   /**
-   * Runs `fn` with the client's jittered exponential backoff (p-retry); honours a `retryAfterMs`
-   * number property on the error as the minimum wait. `fn` gets the 1-based attempt number.
+   * Runs `fn` under the client's one retry policy (see `http/retry.ts`). `fn` gets the 1-based
+   * attempt number. `fn` must not retry by itself (no retry inside a retry).
    */
-  retryable<T>(fn: (attempt: number) => Promise<T>, options?: RetryRunOptions): Promise<T>;
+  retryable<T>(fn: (attempt: number) => Promise<T>, options?: RetryRunOptions<T>): Promise<T>;
   /** The site's base URL (origin, no `/api/v1`). */
   readonly siteUrl: URL;
   /** The undici dispatcher for storage transfers (keep-alive pool, proxy and CA aware), apart from the API calls' pool. */

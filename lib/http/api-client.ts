@@ -1,7 +1,8 @@
 /**
  * The request layer: the `ApiCaller` the entity and transfer modules use. It adds the bearer
- * token (renewing once and replaying once on a 401), the per-site concurrency limit, retries
- * and the idempotency rule:
+ * token (renewing once and replaying once on a 401), the per-site concurrency limit, and runs
+ * every API call and storage transfer through the one retry engine (`retry.ts`, the failure
+ * kinds in `failures.ts`) with the idempotency rule:
  *
  * - A request whose repetition is harmless (`idempotent: true`: reads, token, upload init, part
  *   links, updates, deletes) is retried on network errors, timeouts, 429, 500, 502, 503 and 504.
@@ -9,36 +10,27 @@
  *   retried only when the failure proves the server did not process it: the connection could
  *   not be made, or the site answered 429 or 503. When it may have been processed (reset or
  *   timeout after the body was sent, 500, or 502/504 from a gateway), it fails with
- *   `SG_OUTCOME_UNKNOWN` instead of being repeated.
+ *   `SG_OUTCOME_UNKNOWN` instead of being repeated — unless the request can read back whether
+ *   it landed (`landed`: the upload completion), then it is repeated only when it did not.
  */
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { ApiCaller, ApiRequest, ApiResponse, ResolvedTimeouts, RetryRunOptions } from '../api-caller.js';
 import { parseTokenAnswer, TOKEN_PATH } from '../auth/grants.js';
 import { TokenManager } from '../auth/token-manager.js';
-import { isLoopbackHost, type ResolvedClientOptions, type ResolvedRetry } from '../config/resolve-options.js';
+import { isLoopbackHost, type ResolvedClientOptions } from '../config/resolve-options.js';
 import type { RetryEvent } from '../options.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import { createDispatcher } from './dispatcher.js';
-import { markRetry, retryClassOf } from './error-mapping.js';
+import { settled } from './failures.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { linkSignals } from './abort.js';
 import { prepareRequest } from './prepare.js';
-import { runRetryable } from './retry.js';
+import { retryPolicy, runRetryable, type RetryPolicy } from './retry.js';
 import { sendOnce, type PreparedRequest } from './transport.js';
 
 /** Replays after a 401 for a token that had already been replaced (beyond the one renewal). */
 const MAX_SUPERSEDED_REPLAYS = 2;
-
-/** The error for a non-idempotent request that failed after it may have been applied. */
-function outcomeUnknown(err: ShotGridError): ShotGridError {
-  const e = new ShotGridError(
-    'SG_OUTCOME_UNKNOWN',
-    `${err.message}; the request may have been applied, so it was not repeated (check before trying again)`,
-    { status: err.status, errors: err.errors, requestId: err.requestId, method: err.method, path: err.path, cause: err },
-  );
-  return markRetry(e, 'never');
-}
 
 /** The client core shared by all modules of one `ShotGridClient`. */
 export class ApiClient implements ApiCaller {
@@ -51,7 +43,7 @@ export class ApiClient implements ApiCaller {
   readonly #apiDispatcher: Dispatcher;
   readonly timeouts: ResolvedTimeouts;
   readonly userAgent: string;
-  readonly #retry: ResolvedRetry;
+  readonly #retry: RetryPolicy;
   readonly #limiter: ConcurrencyLimiter;
   readonly #tokens: TokenManager;
   readonly #debug: (message: string) => void;
@@ -64,7 +56,7 @@ export class ApiClient implements ApiCaller {
     this.siteUrl = options.siteUrl;
     this.timeouts = options.timeouts;
     this.userAgent = options.userAgent;
-    this.#retry = options.retry;
+    this.#retry = retryPolicy(options.retry);
     this.#debug = options.logger.debug;
     this.#onRetry = options.onRetry;
     this.#limiter = new ConcurrencyLimiter(options.maxConnections);
@@ -88,20 +80,12 @@ export class ApiClient implements ApiCaller {
   async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
     if (this.#closed) throw new ShotGridError('SG_CONFIG', 'the client is closed');
     const prepared = prepareRequest(req, this.siteUrl, this.userAgent);
-    return this.retryable(
-      async () => {
-        try {
-          return await this.#attempt<T>(prepared, req);
-        } catch (err) {
-          if (!req.idempotent && isShotGridError(err) && retryClassOf(err) === 'idempotent') throw outcomeUnknown(err);
-          throw err;
-        }
-      },
-      {
-        signal: req.signal,
-        shouldRetry: (err) => (req.idempotent ? retryClassOf(err) !== 'never' : retryClassOf(err) === 'always'),
-      },
-    );
+    const { landed } = req;
+    return this.retryable(() => this.#attempt<T>(prepared, req), {
+      signal: req.signal,
+      idempotent: req.idempotent,
+      ...(landed ? { readBack: async (signal?: AbortSignal) => ((await landed(signal)) ? { value: { status: 0, headers: {}, body: undefined as T } } : undefined) } : {}),
+    });
   }
 
   /**
@@ -148,12 +132,12 @@ export class ApiClient implements ApiCaller {
     try {
       return await this.#tokens.getToken(signal);
     } catch (err) {
-      throw typeof err === 'object' && err !== null ? markRetry(err, 'never') : err;
+      throw settled(err);
     }
   }
 
-  /** Runs `fn` with the client's backoff; honours `retryAfterMs` on errors; ends with `SG_ABORTED` on `close()`. */
-  async retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions = {}): Promise<T> {
+  /** Runs `fn` under the client's retry policy; ends with `SG_ABORTED` on `close()`. */
+  async retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions<T> = {}): Promise<T> {
     const { signal, dispose } = linkSignals(options.signal, this.#closing.signal);
     try {
       return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug, onRetry: this.#onRetry });

@@ -1,26 +1,13 @@
 /**
- * Maps HTTP answers and transport failures to `ShotGridError`s, and records for each error
- * whether repeating the request is safe (see {@link RetryClass}).
+ * Maps API answers and transport failures (API and storage) to `ShotGridError`s, each marked
+ * with its failure kind (see `failures.ts`, which decides what a kind calls for).
  */
 import { STATUS_CODES } from 'node:http';
 import { ShotGridError, type ShotGridErrorCode, type ShotGridServerError } from '../errors.js';
+import { errorCodeOf, kindForErrorCode, kindForStatus, markFailure } from './failures.js';
 import { sanitizeSnippet } from './snippet.js';
 
-/**
- * Whether a failed request may be repeated:
- * - `always`: the server provably did not process it (connect failed, 429, 503) — safe even for creates;
- * - `idempotent`: it may have been processed (reset or timeout after sending, 500, 502, 504) — repeat only harmless requests;
- * - `never`: repeating cannot help (4xx, TLS verification, bad response to a 2xx).
- */
-export type RetryClass = 'always' | 'idempotent' | 'never';
-
-const retryClasses = new WeakMap<object, RetryClass>();
-
-/** Records the retry class of an error. */
-export function markRetry<E extends object>(error: E, retryClass: RetryClass): E {
-  retryClasses.set(error, retryClass);
-  return error;
-}
+export { errorCodeOf, retryClassOf, type RetryClass } from './failures.js';
 
 /** Where a request failed, for messages. */
 export interface RequestContext {
@@ -41,17 +28,6 @@ export function codeForStatus(status: number): ShotGridErrorCode {
   return 'SG_BAD_REQUEST';
 }
 
-/**
- * Retry class of an HTTP status. A 500 is usually transient on ShotGrid (a worker restarting, a
- * database hiccup) but may come after the change was made: like 502/504, it is repeated only
- * for harmless requests, and a create it hits fails as `SG_OUTCOME_UNKNOWN`.
- */
-export function retryClassForStatus(status: number): RetryClass {
-  if (status === 429 || status === 503) return 'always';
-  if (status === 500 || status === 502 || status === 504) return 'idempotent';
-  return 'never';
-}
-
 /** Parses `Retry-After` (seconds or HTTP date) into ms, capped at one hour. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -66,8 +42,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Math.min(Math.max(0, Math.ceil(ms)), 3600_000);
 }
 
-function headerString(value: string | string[] | undefined): string | undefined {
+/** One header's value (the first, when repeated). */
+export function headerString(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The wait a 429 or 503 asks for (`Retry-After`, or S3's `x-amz-retry-after`). */
+export function retryAfterOfAnswer(status: number, headers: Record<string, string | string[] | undefined>): number | undefined {
+  return status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'] ?? headers['x-amz-retry-after']) : undefined;
 }
 
 /** The server's `errors[]`, when the body is the documented envelope. */
@@ -99,7 +81,7 @@ function withRequest(reason: string, ctx: RequestContext, status?: string): stri
 /** An error for a non-2xx JSON (or empty) answer. */
 export function httpError(status: number, body: unknown, headers: Record<string, string | string[] | undefined>, ctx: RequestContext): ShotGridError {
   const errors = serverErrors(body);
-  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
+  const retryAfterMs = retryAfterOfAnswer(status, headers);
   const statusText = STATUS_CODES[status] ?? 'HTTP error';
   const siteText = describeServerErrors(errors, statusText);
   const message = siteText ? withRequest(siteText, ctx, `${status} ${statusText}`) : withRequest(`${status} ${statusText}`, ctx);
@@ -111,7 +93,7 @@ export function httpError(status: number, body: unknown, headers: Record<string,
     path: ctx.path,
     retryAfterMs,
   });
-  return markRetry(err, retryClassForStatus(status));
+  return markFailure(err, kindForStatus(status, 'api'));
 }
 
 /** An error for an answer that is not what the protocol promises (HTML page, invalid JSON). */
@@ -122,75 +104,39 @@ export function badResponseError(status: number, text: string, headers: Record<s
     requestId: headerString(headers['x-request-id']),
     method: ctx.method,
     path: ctx.path,
-    retryAfterMs: status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined,
+    retryAfterMs: retryAfterOfAnswer(status, headers),
   });
   // A proxy's HTML 502/503 page is as transient as a JSON one.
-  return markRetry(err, status >= 400 ? retryClassForStatus(status) : 'never');
-}
-
-/** Failures before any byte reached the server. */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_PRX_TLS']);
-/** Failures once the request may have been sent. */
-const EXCHANGE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_|HOSTNAME_MISMATCH)/;
-
-/** The `code` of an error or of its cause chain. */
-export function errorCodeOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR' && !code.startsWith('SG_')) return code;
-  }
-  return undefined;
+  return markFailure(err, status >= 400 ? kindForStatus(status, 'api') : 'bad-response');
 }
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Maps a transport failure (undici / Node error) to a `ShotGridError` with its retry class. */
+/** Maps a transport failure (undici / Node error) of an API or storage request to a `ShotGridError` marked with its kind. */
 export function transportError(err: unknown, ctx: RequestContext): ShotGridError {
   const code = errorCodeOf(err) ?? '';
   const details = { method: ctx.method, path: ctx.path, cause: err };
-  if (TLS_CODE.test(code)) {
-    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`TLS certificate verification failed (${code}); if the site uses a private CA, pass it with the ca option`, ctx), details), 'never');
+  const kind = kindForErrorCode(code);
+  if (kind === 'tls') {
+    return markFailure(new ShotGridError('SG_NETWORK', withRequest(`${/^ERR_SSL_/.test(code) ? 'TLS handshake failed' : 'TLS certificate verification failed'} (${code}); if the site uses a private CA, pass it with the ca option`, ctx), details), 'tls');
   }
   const proxyStatus = /Proxy response \((\d+)\)/.exec(messageOf(err));
   if (proxyStatus) {
     const status = Number(proxyStatus[1]);
-    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`the proxy refused the tunnel (${status})`, ctx), details), status === 407 || status === 403 ? 'never' : 'always');
+    return markFailure(new ShotGridError('SG_NETWORK', withRequest(`the proxy refused the tunnel (${status})`, ctx), details), status === 407 || status === 403 ? 'proxy-refused' : 'proxy-failed');
   }
-  if (TIMEOUT_CODES.has(code)) {
+  if (kind === 'connect-timeout' || kind === 'response-timeout') {
     const phase = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'response headers' : code === 'UND_ERR_BODY_TIMEOUT' ? 'response body' : 'socket';
-    return markRetry(new ShotGridError('SG_TIMEOUT', withRequest(`timed out waiting for the ${phase}`, ctx), details), CONNECT_CODES.has(code) ? 'always' : 'idempotent');
+    return markFailure(new ShotGridError('SG_TIMEOUT', withRequest(`timed out waiting for the ${phase}`, ctx), details), kind);
   }
-  if (CONNECT_CODES.has(code)) {
+  if (kind === 'connect') {
     const to = ctx.origin ? ` to ${ctx.origin}` : '';
-    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`could not connect${to} (${code}); check the site URL and that it is reachable`, ctx), details), 'always');
+    return markFailure(new ShotGridError('SG_NETWORK', withRequest(`could not connect${to} (${code}); check the site URL and that it is reachable`, ctx), details), 'connect');
   }
-  if (EXCHANGE_CODES.has(code)) {
-    return markRetry(new ShotGridError('SG_NETWORK', withRequest(`connection failed during the exchange (${code})`, ctx), details), 'idempotent');
+  if (kind === 'exchange') {
+    return markFailure(new ShotGridError('SG_NETWORK', withRequest(`connection failed during the exchange (${code})`, ctx), details), 'exchange');
   }
-  return markRetry(new ShotGridError('SG_NETWORK', withRequest(`${sanitizeSnippet(messageOf(err), 200) || 'request failed'}${code ? ` (${code})` : ''}`, ctx), details), 'never');
-}
-
-/**
- * The retry class of any error: recorded for errors made here; inferred for others (errors
- * made by transfer modules, raw undici errors).
- */
-export function retryClassOf(err: unknown): RetryClass {
-  if (typeof err !== 'object' || err === null) return 'never';
-  const marked = retryClasses.get(err);
-  if (marked) return marked;
-  if (err instanceof ShotGridError) {
-    if (err.code === 'SG_ABORTED' || err.code === 'SG_OUTCOME_UNKNOWN') return 'never';
-    if (err.status !== undefined) return err.status === 500 ? 'idempotent' : retryClassForStatus(err.status);
-    if (err.code === 'SG_TIMEOUT' || err.code === 'SG_NETWORK') return 'idempotent';
-    return 'never';
-  }
-  const code = errorCodeOf(err);
-  if (code === undefined || TLS_CODE.test(code)) return 'never';
-  if (CONNECT_CODES.has(code)) return 'always';
-  if (EXCHANGE_CODES.has(code)) return 'idempotent';
-  return 'never';
+  return markFailure(new ShotGridError('SG_NETWORK', withRequest(`${sanitizeSnippet(messageOf(err), 200) || 'request failed'}${code ? ` (${code})` : ''}`, ctx), details), 'settled');
 }

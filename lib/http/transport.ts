@@ -2,11 +2,11 @@
  * One HTTP exchange with the site: send, read, parse, map failures. No retries, no auth
  * renewal (see `api-client.ts`).
  */
-import type { Dispatcher } from 'undici';
-import type { ApiResponse, HttpMethod, ResolvedTimeouts } from '../api-caller.js';
+import type { ApiResponse, HttpMethod } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import { abortError } from './abort.js';
-import { badResponseError, httpError, transportError, type RequestContext } from './error-mapping.js';
+import { badResponseError, httpError, type RequestContext } from './error-mapping.js';
+import { markFailure } from './failures.js';
+import { exchange, exchangeFailure, readText, type AnswerHeaders, type ExchangeSettings } from './exchange.js';
 
 /** A request ready to send: URL parts resolved, body serialised. */
 export interface PreparedRequest {
@@ -24,15 +24,13 @@ export interface PreparedRequest {
 }
 
 /** Per-exchange settings. */
-export interface ExchangeOptions {
-  dispatcher: Dispatcher;
-  timeouts: ResolvedTimeouts;
+export interface ExchangeOptions extends ExchangeSettings {
   /** `Bearer …` header value, when authenticated. */
   authorization?: string;
   signal?: AbortSignal;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+type Headers = AnswerHeaders;
 
 function isJsonType(headers: Headers): boolean {
   const type = String(headers['content-type'] ?? '').toLowerCase();
@@ -62,36 +60,13 @@ function parseBody(status: number, text: string, headers: Headers, ctx: RequestC
  */
 export const MAX_API_ANSWER_BYTES = 64 * 1024 * 1024;
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, ctx: RequestContext, status: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_API_ANSWER_BYTES) {
-      body.destroy();
-      throw new ShotGridError('SG_BAD_RESPONSE', `the answer is larger than ${MAX_API_ANSWER_BYTES} bytes, which no ShotGrid API answer is (${ctx.method} ${ctx.path} → ${status})`, { status, method: ctx.method, path: ctx.path });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
 /** Sends one request and returns the parsed answer, or throws a mapped `ShotGridError`. */
 export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions): Promise<ApiResponse<T>> {
   const ctx: RequestContext = { method: req.method, path: req.displayPath, origin: req.origin };
   const { signal } = options;
   const headers = options.authorization ? { ...req.headers, authorization: options.authorization } : req.headers;
   try {
-    const res = await options.dispatcher.request({
-      origin: req.origin,
-      path: req.pathWithQuery,
-      method: req.method,
-      headers,
-      body: req.body,
-      signal,
-      headersTimeout: options.timeouts.headers,
-      bodyTimeout: options.timeouts.body,
-    });
+    const res = await exchange(options, { url: new URL(req.pathWithQuery, req.origin), method: req.method, headers, body: req.body, signal });
     const status = res.statusCode;
     const resHeaders = res.headers as Headers;
     const ok = (status >= 200 && status < 300) || req.okStatuses.includes(status);
@@ -99,13 +74,13 @@ export async function sendOnce<T>(req: PreparedRequest, options: ExchangeOptions
       await res.body.dump();
       return { status, headers: resHeaders, body: undefined as T };
     }
-    const text = await readCapped(res.body as AsyncIterable<Buffer> & { destroy(): void }, ctx, status);
+    const text = await readText(res.body, MAX_API_ANSWER_BYTES, {
+      tooLarge: () => markFailure(new ShotGridError('SG_BAD_RESPONSE', `the answer is larger than ${MAX_API_ANSWER_BYTES} bytes, which no ShotGrid API answer is (${ctx.method} ${ctx.path} → ${status})`, { status, method: ctx.method, path: ctx.path }), 'bad-response'),
+    });
     const body = parseBody(status, text, resHeaders, ctx);
     if (!ok) throw httpError(status, body, resHeaders, ctx);
     return { status, headers: resHeaders, body: body as T };
   } catch (err) {
-    if (signal?.aborted) throw abortError(signal, { method: ctx.method, path: ctx.path });
-    if (err instanceof Error && err.name === 'ShotGridError') throw err;
-    throw transportError(err, ctx);
+    throw exchangeFailure(err, signal, ctx);
   }
 }

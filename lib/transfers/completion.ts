@@ -42,7 +42,8 @@ export interface CompletionProbe {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-async function readField(api: ApiCaller, target: UploadTarget, field: string, signal?: AbortSignal): Promise<unknown> {
+/** A record's field value (flattened), read with the client's policy. */
+export async function readField(api: ApiCaller, target: UploadTarget, field: string, signal?: AbortSignal): Promise<unknown> {
   const res = await api.request({ method: 'GET', path: entityPath(target.type, target.id), query: { fields: field }, idempotent: true, signal });
   return flattenRecord(dataOf(res.body), target.type)[field] ?? null;
 }
@@ -152,35 +153,12 @@ export function completionProbe(api: ApiCaller, target: UploadTarget, fileName: 
   };
 }
 
-/** Whether a completion failure leaves its outcome open (so it must be checked, not repeated). */
-function outcomeOpen(err: unknown): boolean {
-  return isShotGridError(err) && (err.code === 'SG_OUTCOME_UNKNOWN' || (err.code === 'SG_SERVER' && err.status === 500));
-}
-
 /**
- * Completes the upload exactly once, checking the record whenever an answer is lost. A
- * completion the check proves did not happen is sent again, with the client's backoff, while
- * its retry budget lasts (a fixed small count gave up too early under a steady fault rate).
+ * Completes the upload exactly once: one request under the client's retry policy, whose
+ * read-back step checks the record whenever an answer is lost (a reset after sending, a 500, a
+ * gateway error). A completion the check proves did not happen is sent again while the retry
+ * budget lasts; one that did happen is not; one that cannot be checked is `SG_OUTCOME_UNKNOWN`.
  */
 export async function completeExactlyOnce(api: ApiCaller, session: UploadSession, info: UploadInfo, uploadData: Record<string, unknown>, probe: CompletionProbe, signal?: AbortSignal): Promise<void> {
-  const provedNotApplied = new WeakSet<object>();
-  await api.retryable(
-    async () => {
-      try {
-        await completeUpload(api, session, info, uploadData, signal);
-      } catch (err) {
-        if (!outcomeOpen(err)) throw err;
-        let applied: boolean;
-        try {
-          applied = await probe.applied(signal);
-        } catch {
-          throw err; // cannot tell: the caller must see that the outcome is unknown
-        }
-        if (applied) return;
-        if (typeof err === 'object' && err !== null) provedNotApplied.add(err);
-        throw err;
-      }
-    },
-    { signal, shouldRetry: (err) => typeof err === 'object' && err !== null && provedNotApplied.has(err) },
-  );
+  await completeUpload(api, session, info, uploadData, signal, (s) => probe.applied(s));
 }

@@ -5,16 +5,15 @@
  * (start over), and the byte count must match `Content-Length`. A resume sends `If-Range` with
  * the object's ETag (and refuses a 206 of another ETag), so a file that changed between attempts
  * is never stitched together; when the ETag is a plain MD5 the bytes must hash to it
- * (`SG_INTEGRITY`). A stall watchdog abandons an attempt whose body stopped arriving.
+ * (`SG_INTEGRITY`). Sent through the storage transport (redirects, stall watchdog, classified
+ * failures); repeated by the caller under the client's retry policy.
  */
 import type { ApiCaller } from '../api-caller.js';
-import { ShotGridError } from '../errors.js';
-import { abortError, linkSignals } from '../http/abort.js';
+import { integrityError, storageProtocolError } from '../http/storage-errors.js';
+import { storageExchange, type StorageAnswer } from '../http/storage-transport.js';
 import type { DownloadSink } from './download-sink.js';
 import type { ProgressReporter } from './progress.js';
 import { plainMd5Etag, type StreamDigest } from './checksums.js';
-import { describeUrl, integrityError, storageHttpError, storageProtocolError, storageTransportError, stallError, type StorageRequestInfo } from './storage-errors.js';
-import { StallWatchdog } from './watchdog.js';
 
 /** What an attempt needs. */
 export interface FetchAttempt {
@@ -46,16 +45,6 @@ export interface FetchOutcome {
   verified: 'md5' | 'length' | 'none';
 }
 
-/** Redirects followed (e.g. a non-API link that forwards to storage). */
-const MAX_REDIRECTS = 5;
-
-type Headers = Record<string, string | string[] | undefined>;
-
-function one(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** Parses `Content-Range`: `bytes 100-199/1000` gives start, end and total; the unsatisfied form (a star for the span) gives the total only. */
 export function parseContentRange(value: string | undefined): { start?: number; end?: number; total?: number } | undefined {
   const m = value ? /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(value.trim()) : null;
@@ -67,18 +56,14 @@ export function parseContentRange(value: string | undefined): { start?: number; 
   };
 }
 
-function lengthOf(headers: Headers): number | undefined {
-  const raw = one(headers, 'content-length');
+function lengthOf(answer: StorageAnswer): number | undefined {
+  const raw = answer.header('content-length');
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
-/** Runs one attempt; throws storage errors marked retry/refresh/fail. */
+/** Runs one attempt; throws classified storage errors. */
 export async function fetchInto(api: ApiCaller, attempt: FetchAttempt): Promise<FetchOutcome> {
   const { sink, progress, check } = attempt;
-  const { controller, dispose } = linkSignals(attempt.signal);
-  const watchdog = new StallWatchdog(api.timeouts.stall, () => controller.abort(new Error('stalled')));
-  let url = new URL(attempt.url);
-  const info: StorageRequestInfo = { method: 'GET', url };
   // Back to byte 0: the bytes held, their hash and the object they came from are forgotten.
   const restart = async (): Promise<void> => {
     await sink.restart();
@@ -87,102 +72,76 @@ export async function fetchInto(api: ApiCaller, attempt: FetchAttempt): Promise<
     check.etag = undefined;
     check.md5 = undefined;
   };
-  const finish = async (total: number, contentType: string | undefined, lengthKnown: boolean): Promise<FetchOutcome> => {
-    if (check.md5 === undefined) return { total, contentType, verified: lengthKnown ? 'length' : 'none' };
-    const expected = check.md5;
-    const got = check.digest.md5Hex();
-    if (got !== expected) {
-      // Damaged bytes are dropped: the next attempt fetches the whole object again.
-      await restart();
-      throw integrityError(`the ${total} bytes received hash to ${got}, not to the object's ETag ${expected}`, info);
-    }
-    return { total, contentType, verified: 'md5' };
-  };
-  try {
-    if (!attempt.resume && sink.size > 0) await restart();
-    for (let redirects = 0; ; redirects++) {
-      const from = sink.size;
-      const headers: Record<string, string> = { 'user-agent': api.userAgent, 'accept-encoding': 'identity' };
-      if (from > 0) headers.range = `bytes=${from}-`;
-      // The rest only of the same object: a changed one is sent whole (200) and we start over.
-      if (from > 0 && check.etag && !check.etag.startsWith('W/')) headers['if-range'] = check.etag;
-      const res = await api.dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'GET',
-        headers,
-        signal: controller.signal,
-        headersTimeout: api.timeouts.headers,
-        bodyTimeout: api.timeouts.body,
-      });
-      watchdog.kick();
-      const resHeaders = res.headers as Headers;
-      const status = res.statusCode;
-      const location = one(resHeaders, 'location');
-      if (status >= 300 && status < 400 && location && redirects < MAX_REDIRECTS) {
-        await res.body.dump();
-        url = new URL(location, url);
-        info.url = url;
-        continue;
-      }
-      if (status === 416 && from > 0) {
-        await res.body.dump();
-        const range = parseContentRange(one(resHeaders, 'content-range'));
-        if (range?.total === from) return await finish(from, one(resHeaders, 'content-type'), true);
+  if (!attempt.resume && sink.size > 0) await restart();
+  const from = sink.size;
+  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  if (from > 0) headers.range = `bytes=${from}-`;
+  // The rest only of the same object: a changed one is sent whole (200) and we start over.
+  if (from > 0 && check.etag && !check.etag.startsWith('W/')) headers['if-range'] = check.etag;
+  return storageExchange(api, { method: 'GET', url: attempt.url, headers, signal: attempt.signal }, async (answer) => {
+    const { status, info } = answer;
+    const finish = async (total: number, lengthKnown: boolean): Promise<FetchOutcome> => {
+      const contentType = answer.header('content-type');
+      if (check.md5 === undefined) return { total, contentType, verified: lengthKnown ? 'length' : 'none' };
+      const expected = check.md5;
+      const got = check.digest.md5Hex();
+      if (got !== expected) {
+        // Damaged bytes are dropped: the next attempt fetches the whole object again.
         await restart();
-        throw storageProtocolError('refused the resume range; starting over', info);
+        throw integrityError(`the ${total} bytes received hash to ${got}, not to the object's ETag ${expected}`, info);
       }
-      if (status !== 200 && status !== 206) {
-        const text = await res.body.text().catch(() => '');
-        const err = storageHttpError(status, text, resHeaders, info);
-        if (status === 404) err.code = 'SG_NOT_FOUND';
+      return { total, contentType, verified: 'md5' };
+    };
+    if (status === 416 && from > 0) {
+      await answer.discard();
+      const range = parseContentRange(answer.header('content-range'));
+      if (range?.total === from) return finish(from, true);
+      await restart();
+      throw storageProtocolError('refused the resume range; starting over', info);
+    }
+    if (status !== 200 && status !== 206) {
+      try {
+        return await answer.fail();
+      } catch (err) {
+        if (status === 404) (err as { code: string }).code = 'SG_NOT_FOUND';
         throw err;
       }
-      let total: number | undefined;
-      const etag = one(resHeaders, 'etag');
-      if (status === 206) {
-        const range = parseContentRange(one(resHeaders, 'content-range'));
-        if (from === 0 || range?.start !== from) {
-          await res.body.dump();
-          await restart();
-          throw storageProtocolError(`answered a range that does not continue at byte ${from}; starting over`, info);
-        }
-        if (check.etag !== undefined && etag !== check.etag) {
-          // A storage that ignored If-Range: never stitch two versions of a file together.
-          await res.body.dump();
-          await restart();
-          throw storageProtocolError('the object changed since the download began (another ETag); starting over', info);
-        }
-        total = range.total;
-      } else {
-        // 200: the whole body (a server that ignores Range, or an object that changed, sends everything again).
-        if (from > 0) await restart();
-        total = lengthOf(resHeaders);
-        check.etag = etag;
-        check.md5 = plainMd5Etag(etag, resHeaders);
-      }
-      sink.accept(total);
-      progress.setTotal(total);
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        // Time spent writing to our own disk is not the server stalling.
-        watchdog.pause();
-        await sink.write(chunk);
-        check.digest.update(chunk);
-        watchdog.kick();
-        progress.add(chunk.length);
-      }
-      if (total !== undefined && sink.size !== total) {
-        throw storageProtocolError(`body ended after ${sink.size} of ${total} bytes`, info);
-      }
-      return await finish(sink.size, one(resHeaders, 'content-type'), total !== undefined);
     }
-  } catch (err) {
-    if (attempt.signal?.aborted) throw abortError(attempt.signal, { method: 'GET', path: describeUrl(url) });
-    if (watchdog.stalled) throw stallError(api.timeouts.stall, info);
-    if (err instanceof ShotGridError) throw err;
-    throw storageTransportError(err, info);
-  } finally {
-    watchdog.stop();
-    dispose();
-  }
+    let total: number | undefined;
+    const etag = answer.header('etag');
+    if (status === 206) {
+      const range = parseContentRange(answer.header('content-range'));
+      if (from === 0 || range?.start !== from) {
+        await answer.discard();
+        await restart();
+        throw storageProtocolError(`answered a range that does not continue at byte ${from}; starting over`, info);
+      }
+      if (check.etag !== undefined && etag !== check.etag) {
+        // A storage that ignored If-Range: never stitch two versions of a file together.
+        await answer.discard();
+        await restart();
+        throw storageProtocolError('the object changed since the download began (another ETag); starting over', info);
+      }
+      total = range.total;
+    } else {
+      // 200: the whole body (a server that ignores Range, or an object that changed, sends everything again).
+      if (from > 0) await restart();
+      total = lengthOf(answer);
+      check.etag = etag;
+      check.md5 = plainMd5Etag(etag, answer.headers);
+    }
+    sink.accept(total);
+    progress.setTotal(total);
+    for await (const chunk of answer.body) {
+      // Time spent writing to our own disk is not the server stalling.
+      answer.pauseWatch();
+      await sink.write(chunk);
+      check.digest.update(chunk);
+      progress.add(chunk.length);
+    }
+    if (total !== undefined && sink.size !== total) {
+      throw storageProtocolError(`body ended after ${sink.size} of ${total} bytes`, info);
+    }
+    return finish(sink.size, total !== undefined);
+  });
 }

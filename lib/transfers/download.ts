@@ -24,7 +24,6 @@ import { BufferSink, FileSink, type DownloadSink } from './download-sink.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
 import { nameFromUrl, sanitizeFileName } from './file-name.js';
 import { ProgressReporter } from './progress.js';
-import { finalStorageError, integrityCounter, storageActionOf } from './storage-errors.js';
 import type { DownloadOptions, DownloadResult, DownloadSource } from './types.js';
 
 /** Default cap of `'buffer'` downloads. */
@@ -98,33 +97,18 @@ async function downloadUntimed(api: ApiCaller, source: DownloadSource, dest: str
   const sink: DownloadSink = path === undefined ? new BufferSink(maxBuffer) : await FileSink.create(path);
   const progress = new ProgressReporter({ total: undefined, partsTotal: 1, onProgress: options.onProgress });
   let attempts = 0;
-  let needsRefresh = false;
   const check: DownloadCheck = { digest: new StreamDigest() };
-  const damaged = integrityCounter();
+  // An expired URL (403) gets a fresh one when the source can give it; a bare URL's 403 is final.
+  const refresh = current.refresh && (async (): Promise<void> => {
+    if (current.refresh) current = await current.refresh();
+  });
   try {
     const outcome = await api.retryable(
-      async () => {
-        if (needsRefresh) {
-          needsRefresh = false;
-          try {
-            current = await current.refresh!();
-          } catch (err) {
-            throw finalStorageError(err);
-          }
-        }
+      () => {
         attempts++;
-        try {
-          return await fetchInto(api, { url: current.url, sink, resume, progress, check, signal });
-        } catch (err) {
-          damaged(err);
-          if (storageActionOf(err) !== 'refresh') throw err;
-          // An expired URL: a fresh one, when the source can give it; otherwise final.
-          if (!current.refresh) throw finalStorageError(err);
-          needsRefresh = true;
-          throw err;
-        }
+        return fetchInto(api, { url: current.url, sink, resume, progress, check, signal });
       },
-      { signal, shouldRetry: (err) => storageActionOf(err) !== 'fail' },
+      { signal, ...(refresh ? { freshLink: refresh } : {}) },
     );
     progress.finish();
     if (sink instanceof FileSink) {

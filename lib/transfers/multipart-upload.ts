@@ -13,8 +13,7 @@ import { md5Hash, plainMd5Etag, readSpan, type FileDigest } from './checksums.js
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
-import { putToStorage } from './storage-put.js';
-import { putWithRetries } from './storage-retry.js';
+import { putToStorage, putWithRetries } from './storage-put.js';
 import { partLink, type UploadSession } from './upload-api.js';
 
 /** What the part workers need. */

@@ -22,12 +22,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { ApiCaller } from '../api-caller.js';
 import { findRecords } from '../entities/find.js';
-import { dataOf, entityPath, flattenRecord } from '../entities/records.js';
-import { abortError } from '../http/abort.js';
-import { THUMBNAIL_FIELDS } from './completion.js';
+import { abortError, raceAbort } from '../http/abort.js';
+import { readField, THUMBNAIL_FIELDS } from './completion.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
 import { parseContentRange } from './download-fetch.js';
-import { storageActionOf, storageHttpError, storageTransportError } from './storage-errors.js';
+import { storageExchange } from '../http/storage-transport.js';
 import type { UploadSourceFile } from './local-file.js';
 import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type UploadPlan } from './part-plan.js';
 import type { DownloadSource, UploadResult, UploadTarget } from './types.js';
@@ -48,61 +47,34 @@ interface StoredObjectInfo {
   etag?: string;
 }
 
-const MAX_REDIRECTS = 5;
-
 /** A one-byte ranged GET: the object's size (`Content-Range`) and ETag, without its body; `undefined` when the storage has no such object. */
-async function probeOnce(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
-  let resolved = source;
-  for (let refreshed = false; ; refreshed = true) {
-    let url = new URL(resolved.url);
-    for (let redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
-      const info = { method: 'GET', url, what: 'already there?' };
-      const res = await api.dispatcher
-        .request({
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: 'GET',
-          headers: { 'user-agent': api.userAgent, 'accept-encoding': 'identity', range: 'bytes=0-0' },
-          signal,
-          headersTimeout: api.timeouts.headers,
-          bodyTimeout: api.timeouts.body,
-        })
-        .catch((err: unknown) => {
-          throw storageTransportError(err, info);
-        });
-      const header = (name: string): string | undefined => {
-        const v = res.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      // At most a little of a 2xx body is read: a storage that ignores Range would send the whole file.
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      const text = ok ? await res.body.dump({ limit: 64 * 1024 }).then(() => '', () => '') : await res.body.text().catch(() => '');
-      const location = header('location');
-      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
-        url = new URL(location, url);
-        continue;
-      }
-      if (res.statusCode === 403 && !refreshed && resolved.refresh) break;
-      if (res.statusCode === 206) return { size: parseContentRange(header('content-range'))?.total, etag: header('etag') };
-      if (res.statusCode === 200) {
-        const length = header('content-length');
-        return { size: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined, etag: header('etag') };
-      }
-      if (res.statusCode === 404) return undefined;
-      // Anything else (5xx, 429, a refused link) is not an answer to "is it there?": never guess.
-      throw storageHttpError(res.statusCode, text, res.headers, info);
+function probeOnce(api: ApiCaller, url: string, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
+  return storageExchange(api, { method: 'GET', url, headers: { 'accept-encoding': 'identity', range: 'bytes=0-0' }, what: 'already there?', signal }, async (answer) => {
+    const ok = answer.status >= 200 && answer.status < 300;
+    // At most a little of a 2xx body is read: a storage that ignores Range would send the whole file.
+    if (ok) await answer.discard();
+    if (answer.status === 206) return { size: parseContentRange(answer.header('content-range'))?.total, etag: answer.header('etag') };
+    if (answer.status === 200) {
+      const length = answer.header('content-length');
+      return { size: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined, etag: answer.header('etag') };
     }
-    if (refreshed || !resolved.refresh) return undefined;
-    resolved = await resolved.refresh();
-  }
+    if (answer.status === 404) return undefined;
+    // Anything else (5xx, 429, a refused link) is not an answer to "is it there?": never guess.
+    return answer.fail();
+  });
 }
 
 /**
- * {@link probeOnce} under the client's retry policy. A probe that still fails fails the upload:
- * guessing "not the same" would upload a duplicate, and the caller (a farm) retries the job anyway.
+ * {@link probeOnce} under the client's retry policy (a refused link is renewed when the source
+ * can give a fresh one). A probe that still fails fails the upload: guessing "not the same"
+ * would upload a duplicate, and the caller (a farm) retries the job anyway.
  */
 function probeObject(api: ApiCaller, source: ResolvedSource, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
-  return api.retryable(() => probeOnce(api, source, signal), { signal, shouldRetry: (err) => storageActionOf(err) === 'retry' });
+  let current = source;
+  const refresh = async (): Promise<void> => {
+    if (current.refresh) current = await current.refresh();
+  };
+  return api.retryable(() => probeOnce(api, current.url, signal), { signal, ...(source.refresh ? { freshLink: refresh } : {}) });
 }
 
 /** Part sizes that cut `size` bytes into exactly `parts` parts: ours first, then common ones. */
@@ -159,11 +131,6 @@ async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan
   const computed = await localEtags(local.path, sizes, signal);
   const same = single ? computed.whole === etag : computed.multipart.includes(etag);
   return same ? computed.whole : undefined;
-}
-
-async function readField(api: ApiCaller, target: UploadTarget, field: string, signal?: AbortSignal): Promise<unknown> {
-  const res = await api.request({ method: 'GET', path: entityPath(target.type, target.id), query: { fields: field }, idempotent: true, signal });
-  return flattenRecord(dataOf(res.body), target.type)[field] ?? null;
 }
 
 /** The uploaded Attachments that could hold the file: the field's value, or the record's by name. */
@@ -225,7 +192,8 @@ export async function oneAfterAnother<T>(api: ApiCaller, key: string, signal: Ab
   let byKey = queues.get(api);
   if (!byKey) queues.set(api, (byKey = new Map()));
   const earlier = byKey.get(key) ?? Promise.resolve();
-  const waited = waitOrAbort(earlier, signal);
+  // Waiting ends early when this caller's signal fires; an earlier failure is not ours.
+  const waited = raceAbort(earlier.then(() => undefined, () => undefined), signal);
   const mine = waited.then(task);
   const tail = Promise.allSettled([earlier, mine]);
   byKey.set(key, tail);
@@ -234,18 +202,4 @@ export async function oneAfterAnother<T>(api: ApiCaller, key: string, signal: Ab
   } finally {
     if (byKey.get(key) === tail) byKey.delete(key);
   }
-}
-
-function waitOrAbort(earlier: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
-  const settled = earlier.then(() => undefined, () => undefined);
-  if (!signal) return settled;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    void settled.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

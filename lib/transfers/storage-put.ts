@@ -6,19 +6,16 @@
  *   chunked: from memory with `Content-MD5` when the span was read whole (parts, small files),
  *   else from the file, hashed on the way.
  * - A plain-MD5 ETag in the answer must be the MD5 of what was sent (`SG_INTEGRITY` otherwise).
- * - Sent with `undici`'s `request` on the client's dispatcher (no redirects, no buffering).
- * - No Authorization header: the signature in the URL is the credential.
- * - A watchdog abandons the attempt when no byte moved for `stallMs` (body or answer).
+ * - Sent through the storage transport (`http/storage-transport.ts`: no bearer, stall watchdog,
+ *   classified failures) and repeated under the client's one retry policy ({@link putWithRetries}).
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
-import { abortError, linkSignals } from '../http/abort.js';
-import { errorCodeOf } from '../http/error-mapping.js';
+import { asStep, errorCodeOf, markFailure } from '../http/failures.js';
+import { integrityError, storageProtocolError } from '../http/storage-errors.js';
+import { storageExchange } from '../http/storage-transport.js';
 import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from './checksums.js';
-import { finalStorageError, integrityError, storageHttpError, storageProtocolError, storageTransportError, stallError, type StorageRequestInfo } from './storage-errors.js';
-import { StallWatchdog } from './watchdog.js';
 
 /**
  * What a PUT sends: a span held in memory with its MD5 (sent as `Content-MD5`, so the storage
@@ -62,25 +59,6 @@ export interface StoragePutResult {
  */
 const READ_CHUNK = 512 * 1024;
 
-/** Largest answer body read (success or error); the rest is discarded. */
-const MAX_ANSWER_BYTES = 256 * 1024;
-
-async function readCapped(body: AsyncIterable<Buffer>, onChunk: () => void): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    onChunk();
-    if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES);
-}
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** The bytes to send, in chunks the stall watchdog and progress can follow; records read errors. */
 function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError: (err: unknown) => void, onStream: (s: ReadStream) => void): () => AsyncGenerator<Buffer> {
   if ('bytes' in body) {
@@ -103,72 +81,87 @@ function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError
   };
 }
 
-/** Sends the span once. Throws `ShotGridError`s marked with their storage action (see storage-errors). */
+/** Sends the span once. Throws classified `ShotGridError`s (see `http/failures.ts`). */
 export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<StoragePutResult> {
-  const url = new URL(put.url);
-  const info: StorageRequestInfo = { method: 'PUT', url, what: put.what };
   const { body } = put;
   const length = 'bytes' in body ? body.bytes.length : body.end - body.start;
-  const { controller, dispose } = linkSignals(put.signal);
-  const watchdog = new StallWatchdog(api.timeouts.stall, () => controller.abort(new Error('stalled')));
   let stream: ReadStream | undefined;
   // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network
   // failure: it is kept apart so it is reported as SG_FILE and not retried.
   let readError: unknown;
   const digest = 'bytes' in body ? undefined : new StreamDigest();
   const chunks = bodyChunks(body, digest, (err) => void (readError = err), (s) => void (stream = s));
-  async function* watched(): AsyncGenerator<Buffer> {
+  async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of chunks()) {
-      watchdog.kick();
       put.onBytes?.(chunk.length);
       yield chunk;
     }
   }
-  const headers: Record<string, string> = { 'content-length': String(length), 'user-agent': api.userAgent };
+  const headers: Record<string, string> = { 'content-length': String(length) };
   if ('bytes' in body) headers['content-md5'] = body.md5.toString('base64');
   if (put.contentType) headers['content-type'] = put.contentType;
-  try {
-    const res = await api.dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'PUT',
-      headers,
-      body: Readable.from(watched(), { objectMode: false, highWaterMark: READ_CHUNK }),
-      signal: controller.signal,
-      headersTimeout: api.timeouts.headers,
-      bodyTimeout: api.timeouts.body,
-    });
-    watchdog.kick();
-    const resHeaders = res.headers as Record<string, string | string[] | undefined>;
-    const text = await readCapped(res.body as AsyncIterable<Buffer>, () => watchdog.kick());
-    if (res.statusCode < 200 || res.statusCode >= 300) throw storageHttpError(res.statusCode, text, resHeaders, info);
-    const etag = header(resHeaders, 'etag');
-    if (put.requireEtag && !etag) throw storageProtocolError(`answered ${res.statusCode} without an ETag`, info);
-    const streamed = digest?.result();
-    const sent = streamed?.md5 ?? ('bytes' in body ? body.md5.toString('hex') : '');
-    const stored = plainMd5Etag(etag, resHeaders);
-    if (stored !== undefined && stored !== sent) throw integrityError(`the storage's ETag ${stored} is not the MD5 of the bytes sent (${sent})`, info);
-    let json: unknown;
-    if (/json/i.test(header(resHeaders, 'content-type') ?? '') && text.trim() !== '') {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw storageProtocolError(`answered ${res.statusCode} with invalid JSON`, info);
-      }
-    }
-    return { status: res.statusCode, etag, json, ...(streamed ? { streamed } : {}) };
-  } catch (err) {
-    if (put.signal?.aborted) throw abortError(put.signal, { method: 'PUT' });
-    if (watchdog.stalled) throw stallError(api.timeouts.stall, info);
-    if (readError !== undefined && !('bytes' in body)) throw finalStorageError(fileReadError(body.file, readError));
+  const ownFailure = (err: unknown): unknown => {
+    if (readError !== undefined && !('bytes' in body)) return markFailure(fileReadError(body.file, readError), 'local-file');
     if (errorCodeOf(err) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || errorCodeOf(err) === 'ERR_OUT_OF_RANGE') {
       // The file shrank (or grew) under us: sending it again cannot help.
-      throw finalStorageError(new ShotGridError('SG_FILE', `${'file' in body ? body.file : 'the file'} changed while it was being uploaded`, { cause: err }));
+      return markFailure(new ShotGridError('SG_FILE', `${'file' in body ? body.file : 'the file'} changed while it was being uploaded`, { cause: err }), 'local-file');
     }
-    throw storageTransportError(err, info);
+    return undefined;
+  };
+  try {
+    return await storageExchange(api, { method: 'PUT', url: put.url, headers, body: counted(), bodyHighWaterMark: READ_CHUNK, what: put.what, signal: put.signal, ownFailure }, async (answer) => {
+      const { info } = answer;
+      if (answer.status < 200 || answer.status >= 300) return answer.fail();
+      const text = await answer.text();
+      const etag = answer.header('etag');
+      if (put.requireEtag && !etag) throw storageProtocolError(`answered ${answer.status} without an ETag`, info);
+      const streamed = digest?.result();
+      const sent = streamed?.md5 ?? ('bytes' in body ? body.md5.toString('hex') : '');
+      const stored = plainMd5Etag(etag, answer.headers);
+      if (stored !== undefined && stored !== sent) throw integrityError(`the storage's ETag ${stored} is not the MD5 of the bytes sent (${sent})`, info);
+      let json: unknown;
+      if (/json/i.test(answer.header('content-type') ?? '') && text.trim() !== '') {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw storageProtocolError(`answered ${answer.status} with invalid JSON`, info);
+        }
+      }
+      return { status: answer.status, etag, json, ...(streamed ? { streamed } : {}) };
+    });
   } finally {
-    watchdog.stop();
-    dispose();
     stream?.destroy();
   }
+}
+
+/** One PUT repeated under the client's retry policy. */
+export interface RetriedPut {
+  /** The link to try first; without it a fresh one is asked for before the first attempt. */
+  link?: string;
+  /** Asks the site for a fresh signed link (a request under its own policy). */
+  freshLink: () => Promise<string>;
+  /** One attempt against `url`. */
+  put: (url: string) => Promise<StoragePutResult>;
+  signal?: AbortSignal;
+  /** Called before each attempt (attempt counting). */
+  onAttempt?: () => void;
+}
+
+/**
+ * Runs the PUT until it succeeds or the policy says stop: a new body on every attempt, a fresh
+ * link after the storage refused one (403), one re-send after damaged bytes.
+ */
+export async function putWithRetries(api: ApiCaller, run: RetriedPut): Promise<StoragePutResult> {
+  let link = run.link;
+  const renew = async (): Promise<void> => {
+    link = await run.freshLink();
+  };
+  return api.retryable(
+    async () => {
+      if (link === undefined) await asStep(renew);
+      run.onAttempt?.();
+      return run.put(link!);
+    },
+    { signal: run.signal, freshLink: renew },
+  );
 }

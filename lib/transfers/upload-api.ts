@@ -2,7 +2,7 @@
  * The site's side of an upload (shotgrid-rest §6): init, part links, completion and the
  * flat-body multipart abort. Storage PUTs live in `storage-put.ts`.
  */
-import type { ApiCaller, ApiRequest, ApiResponse } from '../api-caller.js';
+import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId } from '../entities/records.js';
 import type { UploadTarget } from './types.js';
@@ -72,14 +72,6 @@ function parseInit(api: ApiCaller, body: unknown, multipart: boolean): UploadSes
   };
 }
 
-/**
- * A link request (init, part link). These GETs only hand out signed links, so the request
- * layer's retries for idempotent requests (network errors, 429, 500, 502, 503, 504) cover them.
- */
-function linkRequest(api: ApiCaller, req: ApiRequest): Promise<ApiResponse<unknown>> {
-  return api.request(req);
-}
-
 /** Whether a site refused multipart for its storage (`sg` sites: 400 with `source.multipart_upload`). */
 function multipartRefused(err: unknown): boolean {
   return isShotGridError(err) && err.status === 400 && (err.errors ?? []).some((e) => isObject(e.source) && 'multipart_upload' in e.source);
@@ -92,11 +84,11 @@ function multipartRefused(err: unknown): boolean {
 export async function initUpload(api: ApiCaller, target: UploadTarget, fileName: string, multipart: boolean, signal?: AbortSignal): Promise<UploadSession> {
   const path = uploadPath(target);
   try {
-    const res = await linkRequest(api, { method: 'GET', path, query: { filename: fileName, multipart_upload: multipart ? 'true' : undefined }, idempotent: true, signal });
+    const res = await api.request({ method: 'GET', path, query: { filename: fileName, multipart_upload: multipart ? 'true' : undefined }, idempotent: true, signal });
     return parseInit(api, res.body, multipart);
   } catch (err) {
     if (!multipart || !multipartRefused(err)) throw err;
-    const res = await linkRequest(api, { method: 'GET', path, query: { filename: fileName }, idempotent: true, signal });
+    const res = await api.request({ method: 'GET', path, query: { filename: fileName }, idempotent: true, signal });
     return parseInit(api, res.body, false);
   }
 }
@@ -104,7 +96,7 @@ export async function initUpload(api: ApiCaller, target: UploadTarget, fileName:
 /** A signed link for part `partNumber` (any number: the template's `part_number` is rewritten). */
 export async function partLink(api: ApiCaller, session: UploadSession, partNumber: number, signal?: AbortSignal): Promise<string> {
   if (!session.nextPartTemplate) throw new ShotGridError('SG_BAD_RESPONSE', 'upload has no part link template');
-  const res = await linkRequest(api, { method: 'GET', path: session.nextPartTemplate, query: { part_number: partNumber }, idempotent: true, signal });
+  const res = await api.request({ method: 'GET', path: session.nextPartTemplate, query: { part_number: partNumber }, idempotent: true, signal });
   const links = isObject(res.body) && isObject(res.body.links) ? res.body.links : undefined;
   if (!links || typeof links.upload !== 'string' || links.upload === '') throw new ShotGridError('SG_BAD_RESPONSE', `part link ${partNumber}: the answer has no upload link`);
   return storageLink(api, links.upload, session.storage);
@@ -115,9 +107,12 @@ export function completionBody(info: UploadInfo, uploadData: Record<string, unkn
   return { upload_info: info, upload_data: uploadData };
 }
 
-/** Completes the upload once (`idempotent: false`: a lost answer is `SG_OUTCOME_UNKNOWN`). */
-export async function completeUpload(api: ApiCaller, session: UploadSession, info: UploadInfo, uploadData: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-  await api.request({ method: 'POST', path: session.completePath, json: completionBody(info, uploadData), idempotent: false, responseType: 'none', signal });
+/**
+ * Completes the upload (`idempotent: false`): a lost answer is read back with `landed` when
+ * given, else it is `SG_OUTCOME_UNKNOWN`.
+ */
+export async function completeUpload(api: ApiCaller, session: UploadSession, info: UploadInfo, uploadData: Record<string, unknown>, signal?: AbortSignal, landed?: (signal?: AbortSignal) => Promise<boolean>): Promise<void> {
+  await api.request({ method: 'POST', path: session.completePath, json: completionBody(info, uploadData), idempotent: false, responseType: 'none', signal, ...(landed ? { landed } : {}) });
 }
 
 /**

@@ -99,7 +99,7 @@ test('snippets are short, tag-free and hide tokens and signatures', () => {
   assert.match(s, /^Oops token \*\*\* and https:\/\/s3\/x\?X-Amz-Signature=\*\*\*&a=1 Bearer \*\*\*/);
 });
 
-test('retryable() waits at least an error\'s retryAfterMs, honours shouldRetry and retries, and reports attempts', async () => {
+test('retryable() waits at least an error\'s retryAfterMs, repeats by failure kind up to retries, and reports attempts', async () => {
   const api = new ApiClient(resolveClientOptions({ site: 'http://127.0.0.1:9', auth: { scriptName: 'a', scriptKey: 'b' }, retry: { retries: 3, minTimeout: 1, maxTimeout: 5 } }));
   try {
     const t0 = performance.now();
@@ -120,17 +120,27 @@ test('retryable() waits at least an error\'s retryAfterMs, honours shouldRetry a
     );
     assert.equal(calls, 1);
 
+    // An unclassified error is never repeated; a reset is, up to `retries`.
+    calls = 0;
+    await assert.rejects(
+      api.retryable(async () => {
+        calls++;
+        throw new Error('custom');
+      }),
+      /custom/,
+    );
+    assert.equal(calls, 1);
     calls = 0;
     const seen: number[] = [];
     await assert.rejects(
       api.retryable(
         async () => {
           calls++;
-          throw new Error('custom');
+          throw transportError(netError('ECONNRESET'), ctx);
         },
-        { retries: 2, shouldRetry: (_e, n) => n < 10, onFailedAttempt: (_e, n) => seen.push(n) },
+        { retries: 2, onFailedAttempt: (_e, n) => seen.push(n) },
       ),
-      /custom/,
+      { code: 'SG_NETWORK' },
     );
     assert.equal(calls, 3);
     assert.deepEqual(seen, [1, 2]);

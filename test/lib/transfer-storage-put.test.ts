@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import type { ApiCaller } from '../../lib/api-caller.js';
 import { storageOnlyApi } from './fixtures/storage-api.js';
-import { putToStorage } from '../../lib/transfers/storage-put.js';
-import { putWithRetries } from '../../lib/transfers/storage-retry.js';
+import { putToStorage, putWithRetries } from '../../lib/transfers/storage-put.js';
 
 interface Seen {
   url: string;

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partSpan, planUpload } from '../../lib/transfers/part-plan.js';
 import { ProgressReporter } from '../../lib/transfers/progress.js';
-import { actionForStatus, parseStorageErrorBody, storageActionOf, storageHttpError, describeUrl } from '../../lib/transfers/storage-errors.js';
+import { parseStorageErrorBody, storageHttpError, describeUrl } from '../../lib/http/storage-errors.js';
+import { failureKindOf, kindForStatus } from '../../lib/http/failures.js';
 import { nameFromUrl, sanitizeFileName } from '../../lib/transfers/file-name.js';
 import { putContentType, signedHeadersOf } from '../../lib/transfers/content-type.js';
 import { isTransientImageUrl } from '../../lib/transfers/index.js';
@@ -76,14 +77,17 @@ test('storage error bodies: S3 XML and the site JSON envelope', () => {
   assert.deepEqual(parseStorageErrorBody('<html>nope</html>'), {});
 });
 
-test('storage statuses: 5xx/429/SlowDown/RequestTimeout retried, 403 refreshes the link, other 4xx fail', () => {
-  for (const s of [500, 502, 503, 504, 429]) assert.equal(actionForStatus(s), 'retry', String(s));
-  assert.equal(actionForStatus(400, 'RequestTimeout'), 'retry');
-  assert.equal(actionForStatus(403, 'AccessDenied'), 'refresh');
-  assert.equal(actionForStatus(403, 'SignatureDoesNotMatch'), 'refresh');
-  assert.equal(actionForStatus(400, 'EntityTooLarge'), 'fail');
-  assert.equal(actionForStatus(404, 'NoSuchUpload'), 'fail');
-  assert.equal(actionForStatus(501, 'NotImplemented'), 'fail');
+test('storage statuses: 5xx/429/SlowDown/RequestTimeout retried, 403 refreshes the link, BadDigest re-sent once, other 4xx fail', () => {
+  assert.deepEqual([500, 502, 503, 504, 429].map((s) => kindForStatus(s, 'storage')), ['server-error', 'gateway', 'unavailable', 'gateway', 'rate-limited']);
+  assert.equal(kindForStatus(400, 'storage', 'RequestTimeout'), 'unavailable');
+  assert.equal(kindForStatus(403, 'storage', 'AccessDenied'), 'expired-link');
+  assert.equal(kindForStatus(403, 'storage', 'SignatureDoesNotMatch'), 'expired-link');
+  assert.equal(kindForStatus(400, 'storage', 'BadDigest'), 'bad-digest');
+  assert.equal(kindForStatus(400, 'storage', 'EntityTooLarge'), 'refused');
+  assert.equal(kindForStatus(404, 'storage', 'NoSuchUpload'), 'not-found');
+  assert.equal(kindForStatus(501, 'storage', 'NotImplemented'), 'refused');
+  // The same 403 from the API is a permission answer, never repeated.
+  assert.equal(kindForStatus(403, 'api'), 'forbidden');
 });
 
 test('a storage error names the code and message, never the signature', () => {
@@ -94,10 +98,10 @@ test('a storage error names the code and message, never the signature', () => {
   assert.equal(err.storageCode, 'EntityTooLarge');
   assert.match(err.message, /^Your proposed upload exceeds .* \(PUT https:\/\/bucket\.s3\.amazonaws\.com\/key\/file\.mov \(part 2\) → 400 EntityTooLarge\)$/);
   assert.doesNotMatch(JSON.stringify({ ...err, message: err.message }), /deadbeef|AKIA/);
-  assert.equal(storageActionOf(err), 'fail');
+  assert.equal(failureKindOf(err), 'refused');
   const slow = storageHttpError(503, '<Error><Code>SlowDown</Code></Error>', { 'retry-after': '2' }, { method: 'PUT', url });
   assert.equal(slow.retryAfterMs, 2000);
-  assert.equal(storageActionOf(slow), 'retry');
+  assert.equal(failureKindOf(slow), 'unavailable');
   assert.equal(describeUrl(url), 'https://bucket.s3.amazonaws.com/key/file.mov');
 });
 

@@ -1,0 +1,77 @@
+/**
+ * What the API transport (`transport.ts`) and the storage transport (`storage-transport.ts`)
+ * share: the one undici call with the client's timeouts, reading an answer with a size cap, and
+ * turning a failed exchange into a classified `ShotGridError`.
+ */
+import type { Dispatcher } from 'undici';
+import type { HttpMethod, ResolvedTimeouts } from '../api-caller.js';
+import { abortError } from './abort.js';
+import { transportError, type RequestContext } from './error-mapping.js';
+import { isShotGridError } from '../errors.js';
+
+/** Answer headers as undici gives them. */
+export type AnswerHeaders = Record<string, string | string[] | undefined>;
+
+/** Where requests go: a pool and the client's timeouts. */
+export interface ExchangeSettings {
+  dispatcher: Dispatcher;
+  timeouts: ResolvedTimeouts;
+}
+
+/** One request on the wire. */
+export interface WireRequest {
+  url: URL;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string | NodeJS.ReadableStream;
+  signal?: AbortSignal;
+}
+
+/** Sends one request (no redirects followed, no retries) and returns the answer unread. */
+export function exchange(settings: ExchangeSettings, req: WireRequest): Promise<Dispatcher.ResponseData> {
+  return settings.dispatcher.request({
+    origin: req.url.origin,
+    path: `${req.url.pathname}${req.url.search}`,
+    method: req.method,
+    headers: req.headers,
+    body: req.body as Dispatcher.DispatchOptions['body'],
+    signal: req.signal,
+    headersTimeout: settings.timeouts.headers,
+    bodyTimeout: settings.timeouts.body,
+  });
+}
+
+/** One header's value (the first, when repeated). */
+export function headerOf(headers: AnswerHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Reads an answer body as text up to `max` bytes. Over it: `tooLarge()` is thrown when given
+ * (the body is destroyed), else the rest is read and dropped. `onChunk` sees every chunk.
+ */
+export async function readText(body: AsyncIterable<Buffer> & { destroy?(): void }, max: number, options: { tooLarge?: () => Error; onChunk?: () => void } = {}): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    options.onChunk?.();
+    if (size + chunk.length > max && options.tooLarge) {
+      body.destroy?.();
+      throw options.tooLarge();
+    }
+    if (size < max) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+}
+
+/**
+ * The error a failed exchange ends with: `SG_ABORTED` when the caller's signal fired, our own
+ * errors as they are, anything else (undici / Node) classified by `transportError`.
+ */
+export function exchangeFailure(err: unknown, signal: AbortSignal | undefined, ctx: RequestContext): unknown {
+  if (signal?.aborted) return abortError(signal, { method: ctx.method, path: ctx.path });
+  if (isShotGridError(err)) return err;
+  return transportError(err, ctx);
+}
