@@ -22,6 +22,11 @@ export type FaultKind =
   | 'http500'
   | 'http502'
   | 'http503' // storage routes answer S3 XML SlowDown
+  | 'http504'
+  | 'http400' // API: code 103 'Bad Request'; storage: S3 InvalidRequest
+  | 'http403' // API: code 103 'Forbidden'; storage: S3 AccessDenied
+  | 'http404' // API: code 103 'Not Found'; storage: S3 NoSuchKey
+  | 'bad_answer' // API routes: 200 with an HTML page (a proxy's or a web server's), not JSON
   | 'http429' // with Retry-After (seconds, default 1)
   | 'reset' // connection destroyed part-way through the request or response body
   | 'stall' // no bytes for `stallMs` (default 30 s) then the socket is destroyed

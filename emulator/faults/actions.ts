@@ -14,17 +14,26 @@ export function isStorageRequest(req: IncomingMessage): boolean {
   return (req.url ?? '').startsWith(STORAGE_PREFIX);
 }
 
-const API_TITLES: Record<number, [code: number, title: string]> = {
+/** Statuses an injected HTTP fault can answer. */
+export type FaultStatus = 400 | 403 | 404 | 429 | 500 | 502 | 503 | 504;
+
+const API_TITLES: Record<FaultStatus, [code: number, title: string]> = {
+  400: [103, 'Bad Request'],
+  403: [103, 'Forbidden'],
+  404: [103, 'Not Found'],
   429: [103, 'Too Many Requests'],
   500: [100, 'Shotgun Server Error'],
   502: [100, 'Bad Gateway'],
   503: [100, 'Service Unavailable'],
+  504: [100, 'Gateway Timeout'],
 };
 
-const STORAGE_CODES: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway', 503: 'SlowDown' };
+const STORAGE_CODES: Record<FaultStatus, string> = {
+  400: 'InvalidRequest', 403: 'AccessDenied', 404: 'NoSuchKey', 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway', 503: 'SlowDown', 504: 'GatewayTimeout',
+};
 
 /** Answers an injected HTTP error after reading the request body. */
-export async function answerHttpFault(req: IncomingMessage, res: ServerResponse, status: 429 | 500 | 502 | 503, retryAfter: number): Promise<void> {
+export async function answerHttpFault(req: IncomingMessage, res: ServerResponse, status: FaultStatus, retryAfter: number): Promise<void> {
   await drainBody(req);
   if (res.destroyed) return;
   const headers: Record<string, string> = status === 429 ? { 'retry-after': String(retryAfter) } : {};
@@ -32,8 +41,16 @@ export async function answerHttpFault(req: IncomingMessage, res: ServerResponse,
     sendS3Error(res, status, STORAGE_CODES[status]!, { headers, head: req.method === 'HEAD' });
     return;
   }
-  const [code, title] = API_TITLES[status]!;
+  const [code, title] = API_TITLES[status];
   sendApiError(res, new ApiError(status, code, title, null), headers);
+}
+
+/** Answers 200 with an HTML page instead of the API's JSON (a captive proxy, a web server on the wrong port). */
+export async function answerHtmlPage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await drainBody(req);
+  if (res.destroyed) return;
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end('<!doctype html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>');
 }
 
 /** Reads `afterBytes` of the request body (fewer if it ends first), then destroys the socket. */

@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counters, FaultEngine } from '../context.js';
 import type { FaultKind, FaultRates, RouteClass, ScriptedFault } from '../types.js';
-import { answerHttpFault, isStorageRequest, resetAfterRequestBytes, stall } from './actions.js';
+import { answerHtmlPage, answerHttpFault, isStorageRequest, resetAfterRequestBytes, stall, type FaultStatus } from './actions.js';
 import { canExpectStall } from './counters.js';
 import { setHandlerFault } from './decisions.js';
 import { hashString, seededRandom } from './prng.js';
@@ -19,7 +19,8 @@ import { hashString, seededRandom } from './prng.js';
 type Decision = Awaited<ReturnType<FaultEngine['intercept']>>;
 
 /** Fixed order in which random rates are laid on the [0,1) line: the draw picks one kind. */
-const KIND_ORDER: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire', 'corrupt_transit', 'corrupt_at_rest', 'etag_mismatch'];
+// New kinds go at the end, so that existing rate tables keep their sequences.
+const KIND_ORDER: readonly FaultKind[] = ['http500', 'http502', 'http503', 'http429', 'reset', 'stall', 'token_expire', 'url_expire', 'corrupt_transit', 'corrupt_at_rest', 'etag_mismatch', 'http504', 'http400', 'http403', 'http404', 'bad_answer'];
 /** Kinds the storage handlers carry out on the bytes (PUT bodies, download answers). */
 const BYTE_KINDS: ReadonlySet<FaultKind> = new Set(['corrupt_transit', 'corrupt_at_rest', 'etag_mismatch']);
 const DEFAULT_RATE_ROUTES: readonly RouteClass[] = ['token', 'api', 'upload_init', 'part_link', 'complete', 'abort', 'storage_put', 'download'];
@@ -65,6 +66,7 @@ function randomKindApplies(kind: FaultKind, route: RouteClass, req: IncomingMess
   if (kind === 'url_expire') return ['storage_put', 'download', 'upload_init', 'part_link'].includes(route);
   if (kind === 'corrupt_transit') return isStorageRequest(req) && (route === 'storage_put' || route === 'download');
   if (BYTE_KINDS.has(kind)) return isStorageRequest(req) && route === 'storage_put';
+  if (kind === 'bad_answer') return !isStorageRequest(req);
   return true;
 }
 
@@ -142,8 +144,11 @@ export function createFaultEngine(seed: number, counters: Counters, initialRates
 
   const apply = async (plan: FaultPlan, route: RouteClass, req: IncomingMessage, res: ServerResponse): Promise<Decision> => {
     switch (plan.kind) {
-      case 'http500': case 'http502': case 'http503': case 'http429':
-        await answerHttpFault(req, res, Number(plan.kind.slice(4)) as 429 | 500 | 502 | 503, plan.retryAfter ?? DEFAULT_RETRY_AFTER);
+      case 'http500': case 'http502': case 'http503': case 'http504': case 'http429': case 'http400': case 'http403': case 'http404':
+        await answerHttpFault(req, res, Number(plan.kind.slice(4)) as FaultStatus, plan.retryAfter ?? DEFAULT_RETRY_AFTER);
+        return 'handled';
+      case 'bad_answer':
+        await answerHtmlPage(req, res);
         return 'handled';
       case 'token_expire':
         return 'token_expire';

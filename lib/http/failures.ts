@@ -170,7 +170,7 @@ export function failureKindOf(err: unknown): FailureKind {
   if (err instanceof ShotGridError) {
     if (err.code === 'SG_ABORTED' || err.code === 'SG_OUTCOME_UNKNOWN' || err.code === 'SG_CONFIG') return 'settled';
     if (err.code === 'SG_FILE') return 'local-file';
-    if (err.status !== undefined) return kindForStatus(err.status, err.code === 'SG_STORAGE' ? 'storage' : 'api', err.storageCode);
+    if (err.status !== undefined) return kindForStatus(err.status, err.code === 'SG_STORAGE' || err.storageCode !== undefined ? 'storage' : 'api', err.storageCode);
     if (err.code === 'SG_TIMEOUT') return 'response-timeout';
     if (err.code === 'SG_NETWORK') return kindForErrorCode(errorCodeOf(err)) ?? 'exchange';
     return 'settled';

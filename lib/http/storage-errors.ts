@@ -62,11 +62,11 @@ function prefix(info: StorageRequestInfo): string {
   return `${info.method} ${describeUrl(info.url)}${info.what ? ` (${info.what})` : ''}`;
 }
 
-/** The error for a non-2xx storage answer. */
+/** The error for a non-2xx storage answer: `SG_NOT_FOUND` for a 404 (no such object or upload), else `SG_STORAGE`. */
 export function storageHttpError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>, info: StorageRequestInfo): ShotGridError {
   const { code, message } = parseStorageErrorBody(bodyText);
   const text = sanitizeSnippet(message ?? '', 300);
-  const err = new ShotGridError('SG_STORAGE', `${text || code || `the storage answered ${status}`} (${prefix(info)} → ${status}${code ? ` ${code}` : ''})`, {
+  const err = new ShotGridError(status === 404 ? 'SG_NOT_FOUND' : 'SG_STORAGE', `${text || code || `the storage answered ${status}`} (${prefix(info)} → ${status}${code ? ` ${code}` : ''})`, {
     status,
     storageCode: code,
     method: info.method,

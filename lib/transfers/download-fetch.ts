@@ -99,14 +99,7 @@ export async function fetchInto(api: ApiCaller, attempt: FetchAttempt): Promise<
       await restart();
       throw storageProtocolError('refused the resume range; starting over', info);
     }
-    if (status !== 200 && status !== 206) {
-      try {
-        return await answer.fail();
-      } catch (err) {
-        if (status === 404) (err as { code: string }).code = 'SG_NOT_FOUND';
-        throw err;
-      }
-    }
+    if (status !== 200 && status !== 206) return answer.fail();
     let total: number | undefined;
     const etag = answer.header('etag');
     if (status === 206) {
