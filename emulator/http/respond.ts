@@ -1,5 +1,5 @@
 /** Small HTTP helpers shared by every emulator route: JSON answers, the error envelope, bodies. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An API error in the server's envelope; thrown by handlers, answered by the router. */
@@ -24,13 +24,20 @@ const COMMON_HEADERS = {
   'cache-control': 'private, max-age=0, must-revalidate',
 } as const;
 
-/** Answers JSON with the server's headers (`application/json; charset=utf-8`, `x-request-id`). */
+/** A weak entity tag of a body, as the site sends on its JSON answers (conditional headers are ignored). */
+function weakEtag(text: string): string {
+  return `W/"${createHash('md5').update(text).digest('hex')}"`;
+}
+
+/** Answers JSON with the server's headers (`application/json; charset=utf-8`, weak `etag`, `x-request-id`). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...COMMON_HEADERS,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
+    // Rack sets it on 200/201 answers only.
+    ...(status === 200 || status === 201 ? { etag: weakEtag(text) } : {}),
     'x-request-id': requestId(),
     ...headers,
   });

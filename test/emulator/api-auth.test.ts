@@ -201,10 +201,16 @@ describe('protocol details', () => {
     assert.equal(res.headers.get('access-control-expose-headers'), null);
   });
 
-  test('responses carry the site headers', async () => {
+  test('responses carry the site headers: JSON type, weak etag, request id, cache-control; conditional headers are ignored', async () => {
     const r = await site.call('GET', '/api/v1/entity/projects');
+    assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(r.headers.get('cache-control'), 'private, max-age=0, must-revalidate');
-    assert.ok(r.headers.get('x-request-id'));
+    assert.match(r.headers.get('x-request-id') ?? '', /^[0-9a-f]{32}$/);
+    const etag = r.headers.get('etag') ?? '';
+    assert.match(etag, /^W\/"[0-9a-f]{32}"$/);
+    const again = await site.call('GET', '/api/v1/entity/projects', { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 200, 'If-None-Match is ignored');
+    assert.equal(again.text, r.text);
   });
 
   test('unknown routes and methods are 404 code 103', async () => {
