@@ -3,8 +3,9 @@
  * and the `api3_hash` form (`{logical_operator: "and"|"or", conditions: [triple | group, ...]}`,
  * nestable), validated with the server's messages and compiled to one row predicate.
  */
-import type { StoredRecord } from '../context.js';
+import type { DataType, StoredRecord } from '../context.js';
 import { ApiError } from '../http/respond.js';
+import { keyOfType, linkKey } from '../store/field-index.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { isMiss, resolvePath, valuesAt } from './field-paths.js';
 import { buildValueTest } from './relations.js';
@@ -23,11 +24,23 @@ function isLink(v: unknown): v is { type: string; id: number } {
   return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { id?: unknown }).id === 'number';
 }
 
-/** The links an `is` / `in` condition on a link field asks for, else undefined. */
-function wantedLinks(relation: string, value: unknown): Array<{ type: string; id: number }> | undefined {
-  if (relation === 'is' && isLink(value)) return [value];
-  if (relation === 'in' && Array.isArray(value) && value.length > 0 && value.every(isLink)) return value;
-  return undefined;
+/**
+ * The index keys an `is` / `in` condition asks for (`Shot:12` for links, lower-cased text for
+ * text, status and list fields), else undefined: the condition cannot use an index (a null
+ * value, another relation, a field type without one).
+ */
+function wantedKeys(store: MemoryStore, dataType: DataType, relation: string, value: unknown): string[] | undefined {
+  if (relation !== 'is' && relation !== 'in') return undefined;
+  const values = relation === 'in' ? (Array.isArray(value) ? value : [value]) : Array.isArray(value) ? (value.length === 1 ? value : []) : [value];
+  if (values.length === 0) return undefined;
+  const keyOf = keyOfType(dataType);
+  if (keyOf === linkKey) {
+    if (!values.every(isLink)) return undefined;
+    return values.map((l: { type: string; id: number }) => `${store.resolveType(l.type) ?? l.type}:${l.id}`);
+  }
+  if (!keyOf) return undefined;
+  const keys = values.map(keyOf);
+  return keys.every((k) => k !== undefined) ? (keys as string[]) : undefined;
 }
 
 /** The smallest candidate list among tests that all must pass. */
@@ -82,8 +95,8 @@ export function compileCondition(store: MemoryStore, type: string, cond: unknown
   if (path.hops.length === 0) {
     const name = path.last.name;
     const direct: RowTest = (rec) => test(rec.fields[name] ?? null);
-    const links = path.last.dataType === 'entity' ? wantedLinks(relation, value) : undefined;
-    if (links) direct.candidates = () => store.linkedIds(type, name, links);
+    const keys = wantedKeys(store, path.last.dataType, relation, value);
+    if (keys) direct.candidates = () => store.indexedIds(type, name, keys);
     return direct;
   }
   return (rec) => valuesAt(store, rec, path).some(test);

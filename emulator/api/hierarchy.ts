@@ -62,7 +62,7 @@ function project(site: Site, idText: string): StoredRecord {
 const label = (site: Site, rec: StoredRecord): string => site.store.nameOf(rec.type, rec.id) ?? `${rec.type} ${rec.id}`;
 
 function rowsOf(site: Site, branch: Branch, projectId: number, test: (rec: StoredRecord) => boolean = () => true): StoredRecord[] {
-  const ids = site.store.linkedIds(branch.type, 'project', [{ type: 'Project', id: projectId }]) ?? [];
+  const ids = site.store.indexedIds(branch.type, 'project', [`Project:${projectId}`]) ?? [];
   const rows: StoredRecord[] = [];
   for (const id of ids) {
     const rec = liveRow(site, branch.type, id);

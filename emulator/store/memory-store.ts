@@ -4,7 +4,7 @@
  * indexes of single-entity link fields (built on first use, kept in step by every write).
  */
 import type { EntityStore, FieldDef, StoredRecord } from '../context.js';
-import { LinkIndex, unionIds } from './link-index.js';
+import { FieldIndex, keyOfType, unionIds } from './field-index.js';
 import { buildSchema, type TypeDef } from './schema.js';
 
 /** ISO date-time without milliseconds, as the site stores and reads date-times. */
@@ -25,8 +25,8 @@ export class MemoryStore implements EntityStore {
   private readonly nextId = new Map<string, number>();
   private readonly aliases = new Map<string, string>();
   private journal: Array<() => void> | undefined;
-  /** Link indexes per type, then per field. */
-  private readonly indexes = new Map<string, Map<string, LinkIndex>>();
+  /** Equality indexes per type, then per field. */
+  private readonly indexes = new Map<string, Map<string, FieldIndex>>();
   /** Grows with every change to any row: what a cached read result is checked against. */
   version = 0;
 
@@ -119,20 +119,23 @@ export class MemoryStore implements EntityStore {
   }
 
   /**
-   * Ids (retired rows included, in id order) of the rows of `type` whose single-entity `field`
-   * links to any of `targets`; undefined when the field cannot be indexed. Do not mutate.
+   * Ids (retired rows included, in id order) of the rows of `type` whose `field` holds any of
+   * `keys` (see `field-index.ts`: `Shot:12` for a link, lower-cased text otherwise); undefined
+   * when the field's type gets no index. Do not mutate the answer.
    */
-  linkedIds(type: string, field: string, targets: ReadonlyArray<{ type: string; id: number }>): readonly number[] | undefined {
-    if (this.field(type, field)?.dataType !== 'entity') return undefined;
+  indexedIds(type: string, field: string, keys: readonly string[]): readonly number[] | undefined {
+    const dataType = this.field(type, field)?.dataType;
+    const keyOf = dataType === undefined ? undefined : keyOfType(dataType);
+    if (!keyOf) return undefined;
     let indexes = this.indexes.get(type);
     if (!indexes) this.indexes.set(type, (indexes = new Map()));
     let index = indexes.get(field);
-    if (!index) {
-      indexes.set(field, (index = new LinkIndex()));
+    if (!index || index.keyOf !== keyOf) {
+      indexes.set(field, (index = new FieldIndex(keyOf)));
       for (const rec of this.allWithRetired(type)) index.add(rec.fields[field], rec.id);
     }
     const built = index;
-    return unionIds(targets.map((t) => built.ids(`${t.type}:${t.id}`)));
+    return unionIds(keys.map((k) => built.ids(k)));
   }
 
   /** Retires (soft-deletes) a row; false when it is missing or already retired. */

@@ -1,7 +1,7 @@
 /**
  * Big tables: `seedRecords` fills a site with Shots and Versions in scale projects, and a page of
- * a filtered read is the same whichever way the rows are found: through a link-field index (an
- * `is`/`in` on `project`, `entity`, ...) or by scanning the table (an `or` group, which no index
+ * a filtered read is the same whichever way the rows are found: through a field index (an
+ * `is`/`in` on `project`, `entity`, `code`, `sg_status_list`, ...) or by scanning the table (an `or` group, which no index
  * answers). The indexes follow every write: update, retire, revive and a rolled-back batch.
  */
 import { after, before, describe, test } from 'node:test';
@@ -78,6 +78,26 @@ describe('a filtered page is the same through an index or a scan', () => {
     assert.deepEqual(ids(list), ids(fast).slice(0, 9));
   });
 
+  test('text and status `is` / `in` (code, sg_status_list) through their index, case-insensitive, with a link type slug', async () => {
+    const project = await scaleProject();
+    const cases: unknown[][] = [
+      [['code', 'is', 'SCALE001_010_0010_comp_v003']],
+      [['code', 'in', ['scale001_010_0020_comp_v001', 'scale001_020_0010_comp_v009', 'no_such_code']]],
+      [['sg_status_list', 'is', 'apr'], ['project', 'is', { type: 'project', id: project.id }]],
+      [['sg_status_list', 'in', ['REJ', 'vwd']]],
+      [['code', 'is', ['scale001_010_0010_comp_v004']]],
+    ];
+    for (const conditions of cases) {
+      const body = (filters: unknown) => ({ filters, fields: ['code'], page: { size: 50, number: 2 } });
+      const fast = await site.search('Version', body({ logical_operator: 'and', conditions }), 'hash');
+      const slow = await site.search('Version', body(unindexed(conditions)), 'hash');
+      assert.equal(fast.status, 200, fast.text);
+      assert.deepEqual(ids(fast), ids(slow), JSON.stringify(conditions));
+    }
+    const one = await site.search('Version', { filters: [['code', 'is', 'SCALE001_010_0010_comp_v003']], fields: ['code'] });
+    assert.deepEqual(one.body.data.map((d: any) => d.attributes.code), ['scale001_010_0010_comp_v003']);
+  });
+
   test('sorting on another field still sorts the whole match', async () => {
     const project = await scaleProject();
     const body = (filters: unknown) => ({ filters, fields: ['code'], sort: '-code', page: { size: 3, number: 2 } });
@@ -122,6 +142,17 @@ describe('indexes follow writes', () => {
     assert.deepEqual(ids(retired), [id], 'but is found with return_only retired');
     assert.equal((await site.call('POST', `/api/v1/entity/versions/${id}?revive=true`)).status, 200);
     assert.ok((await linkedTo(b!)).includes(id));
+  });
+
+  test('a renamed code and a changed status move in their index', async () => {
+    const byCode = async (code: string): Promise<number[]> => ids(await site.search('Version', { filters: [['code', 'is', code]] }));
+    const [id] = await byCode('scale001_020_0050_comp_v002');
+    assert.ok(id);
+    assert.equal((await site.call('PUT', `/api/v1/entity/versions/${id}`, { body: { code: 'Renamed_v002', sg_status_list: 'pndng' } })).status, 200);
+    assert.deepEqual(await byCode('scale001_020_0050_comp_v002'), []);
+    assert.deepEqual(await byCode('renamed_v002'), [id]);
+    const pending = ids(await site.search('Version', { filters: [['sg_status_list', 'is', 'pndng']], page: { size: 5000 } }));
+    assert.deepEqual(pending, [id]);
   });
 
   test('a batch that fails rolls the index back with the rows', async () => {
