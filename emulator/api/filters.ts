@@ -5,19 +5,19 @@
  */
 import type { DataType, StoredRecord } from '../context.js';
 import { ApiError } from '../http/respond.js';
-import { keyOfType, linkKey } from '../store/field-index.js';
+import { keyOfType, linkKey, type RowList } from '../store/field-index.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { isMiss, resolvePath, valuesAt } from './field-paths.js';
 import { buildValueTest } from './relations.js';
 import { rubyInspect } from './ruby-inspect.js';
 
 /**
- * A compiled filter. `candidates`, when present, lists (in id order, retired rows included) ids
+ * A compiled filter. `candidates`, when present, lists (in id order, retired rows included) rows
  * that include every row the test can accept: an index answer that spares a table scan.
  */
 export interface RowTest {
   (rec: StoredRecord): boolean;
-  candidates?: () => readonly number[] | undefined;
+  candidates?: () => RowList | undefined;
 }
 
 function isLink(v: unknown): v is { type: string; id: number } {
@@ -48,7 +48,7 @@ function narrowest(tests: RowTest[]): RowTest['candidates'] {
   const sources = tests.flatMap((t) => (t.candidates ? [t.candidates] : []));
   if (sources.length === 0) return undefined;
   return () => {
-    let best: readonly number[] | undefined;
+    let best: RowList | undefined;
     for (const source of sources) {
       const ids = source();
       if (ids && (!best || ids.length < best.length)) best = ids;
@@ -96,7 +96,7 @@ export function compileCondition(store: MemoryStore, type: string, cond: unknown
     const name = path.last.name;
     const direct: RowTest = (rec) => test(rec.fields[name] ?? null);
     const keys = wantedKeys(store, path.last.dataType, relation, value);
-    if (keys) direct.candidates = () => store.indexedIds(type, name, keys);
+    if (keys) direct.candidates = () => store.indexedRows(type, name, keys);
     return direct;
   }
   return (rec) => valuesAt(store, rec, path).some(test);

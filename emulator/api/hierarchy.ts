@@ -62,12 +62,9 @@ function project(site: Site, idText: string): StoredRecord {
 const label = (site: Site, rec: StoredRecord): string => site.store.nameOf(rec.type, rec.id) ?? `${rec.type} ${rec.id}`;
 
 function rowsOf(site: Site, branch: Branch, projectId: number, test: (rec: StoredRecord) => boolean = () => true): StoredRecord[] {
-  const ids = site.store.indexedIds(branch.type, 'project', [`Project:${projectId}`]) ?? [];
+  const next = site.store.indexedRows(branch.type, 'project', [`Project:${projectId}`])?.cursor(false);
   const rows: StoredRecord[] = [];
-  for (const id of ids) {
-    const rec = liveRow(site, branch.type, id);
-    if (rec && test(rec)) rows.push(rec);
-  }
+  for (let rec = next?.(); rec !== undefined; rec = next!()) if (!rec.retired && test(rec)) rows.push(rec);
   return rows;
 }
 

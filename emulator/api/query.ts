@@ -40,19 +40,8 @@ type RowSource = () => StoredRecord | undefined;
  */
 function rowSource(site: Site, type: string, test: RowTest, descending: boolean): RowSource {
   const store = site.store;
-  const ids = test.candidates?.();
-  if (ids) {
-    const n = ids.length;
-    let i = 0;
-    return () => {
-      while (i < n) {
-        const rec = store.get(type, ids[descending ? n - 1 - i : i]!, { includeRetired: true });
-        i++;
-        if (rec) return rec;
-      }
-      return undefined;
-    };
-  }
+  const indexed = test.candidates?.();
+  if (indexed) return indexed.cursor(descending);
   if (descending) {
     const rows = [...store.allWithRetired(type)];
     let i = rows.length;

@@ -2,11 +2,12 @@
  * Equality indexes of single-value fields: link fields (`project`, `entity`, `sg_sequence`, ...)
  * keyed by the linked record (`Shot:12`), and text, status and list fields (`code`,
  * `sg_status_list`, ...) keyed by their lower-cased text, as `is`/`in` compare them. For one type
- * and field, the ids of the rows (retired ones included) holding each key, in id order. Built on
+ * and field, the rows (retired ones included) holding each key, in id order: the rows themselves,
+ * not their ids, so a page reads them without a lookup in its type's (maybe million-row) table. Built on
  * the first filter that can use it, then kept in step by every store write, so a filtered page
  * reads the rows holding one value instead of the whole table.
  */
-import type { DataType } from '../context.js';
+import type { DataType, StoredRecord } from '../context.js';
 
 /** The index key of a stored value, or undefined when the value is not indexed (null, a list...). */
 export type KeyOf = (value: unknown) => string | undefined;
@@ -34,70 +35,108 @@ export function keyOfType(dataType: DataType): KeyOf | undefined {
   }
 }
 
-/** First position in a sorted list whose value is ≥ `id`. */
-function lowerBound(ids: readonly number[], id: number): number {
+/** First position in an id-ordered row list whose id is ≥ `id`. */
+function lowerBound(rows: readonly StoredRecord[], id: number): number {
   let lo = 0;
-  let hi = ids.length;
+  let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
+    if (rows[mid]!.id < id) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-const NONE: readonly number[] = Object.freeze([]);
+const NONE: readonly StoredRecord[] = Object.freeze([]);
 
 /**
- * One field's index. A key held by one row maps to its bare id (no array per row: a `code`
- * index over a million rows stays small), by more rows to their ids in order.
+ * One field's index. A key held by one row maps to that row (no array per row: a `code` index
+ * over a million rows stays small), by more rows to the rows in id order.
  */
 export class FieldIndex {
-  private readonly byKey = new Map<string, number | number[]>();
+  private readonly byKey = new Map<string, StoredRecord | StoredRecord[]>();
 
   constructor(readonly keyOf: KeyOf) {}
 
   /** Adds a row under its value (ids usually grow, so this is usually an append). */
-  add(value: unknown, id: number): void {
+  add(value: unknown, rec: StoredRecord): void {
     const key = this.keyOf(value);
     if (key === undefined) return;
     const held = this.byKey.get(key);
-    if (held === undefined) this.byKey.set(key, id);
-    else if (typeof held === 'number') {
-      if (held !== id) this.byKey.set(key, held < id ? [held, id] : [id, held]);
-    } else if (held.length === 0 || held[held.length - 1]! < id) held.push(id);
+    if (held === undefined) this.byKey.set(key, rec);
+    else if (!Array.isArray(held)) {
+      if (held !== rec) this.byKey.set(key, held.id < rec.id ? [held, rec] : [rec, held]);
+    } else if (held.length === 0 || held[held.length - 1]!.id < rec.id) held.push(rec);
     else {
-      const at = lowerBound(held, id);
-      if (held[at] !== id) held.splice(at, 0, id);
+      const at = lowerBound(held, rec.id);
+      if (held[at] !== rec) held.splice(at, 0, rec);
     }
   }
 
   /** Removes a row from under its (previous) value. */
-  remove(value: unknown, id: number): void {
+  remove(value: unknown, rec: StoredRecord): void {
     const key = this.keyOf(value);
     if (key === undefined) return;
     const held = this.byKey.get(key);
     if (held === undefined) return;
-    if (typeof held === 'number') {
-      if (held === id) this.byKey.delete(key);
+    if (!Array.isArray(held)) {
+      if (held === rec) this.byKey.delete(key);
       return;
     }
-    const at = lowerBound(held, id);
-    if (held[at] === id) held.splice(at, 1);
+    const at = lowerBound(held, rec.id);
+    if (held[at] === rec) held.splice(at, 1);
     if (held.length === 1) this.byKey.set(key, held[0]!);
     else if (held.length === 0) this.byKey.delete(key);
   }
 
-  /** Ids of the rows holding `key`, in id order; do not mutate. */
-  ids(key: string): readonly number[] {
+  /** The rows holding `key`, in id order; do not mutate. */
+  rows(key: string): readonly StoredRecord[] {
     const held = this.byKey.get(key);
-    return held === undefined ? NONE : typeof held === 'number' ? [held] : held;
+    return held === undefined ? NONE : Array.isArray(held) ? held : [held];
   }
 }
 
-/** The ids in any of several id-ordered lists, in id order, each once. */
-export function unionIds(lists: ReadonlyArray<readonly number[]>): readonly number[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? NONE;
-  return [...new Set(nonEmpty.flat())].sort((a, b) => a - b);
+/**
+ * Rows in id order, read lazily: a page that needs the first few hundred of a million rows reads
+ * only those. `length` is known up front, so the narrowest of several lists is chosen unread.
+ */
+export interface RowList {
+  readonly length: number;
+  /** Reads the rows one by one (ascending, or descending ids), undefined at the end. */
+  cursor(descending: boolean): () => StoredRecord | undefined;
+}
+
+/**
+ * The rows of several id-ordered lists that share no row (one field's keys: a row holds one
+ * value), merged in id order as they are read.
+ */
+export function mergedRows(lists: ReadonlyArray<readonly StoredRecord[]>): RowList {
+  const parts = lists.filter((l) => l.length > 0);
+  return {
+    length: parts.reduce((n, l) => n + l.length, 0),
+    cursor(descending) {
+      if (parts.length <= 1) {
+        const only = parts[0] ?? NONE;
+        let i = 0;
+        return () => (i < only.length ? only[descending ? only.length - 1 - i++ : i++] : undefined);
+      }
+      const at = parts.map((l) => (descending ? l.length - 1 : 0));
+      return () => {
+        let best = -1;
+        let bestId = 0;
+        for (let k = 0; k < parts.length; k++) {
+          const rec = parts[k]![at[k]!];
+          if (rec === undefined) continue;
+          if (best < 0 || (descending ? rec.id > bestId : rec.id < bestId)) {
+            best = k;
+            bestId = rec.id;
+          }
+        }
+        if (best < 0) return undefined;
+        const rec = parts[best]![at[best]!]!;
+        at[best] = at[best]! + (descending ? -1 : 1);
+        return rec;
+      };
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * indexes of single-entity link fields (built on first use, kept in step by every write).
  */
 import type { EntityStore, FieldDef, StoredRecord } from '../context.js';
-import { FieldIndex, keyOfType, unionIds } from './field-index.js';
+import { FieldIndex, keyOfType, mergedRows, type RowList } from './field-index.js';
 import { buildSchema, type TypeDef } from './schema.js';
 
 /** ISO date-time without milliseconds, as the site stores and reads date-times. */
@@ -82,10 +82,10 @@ export class MemoryStore implements EntityStore {
     const rec: StoredRecord = { type, id, fields, retired: false };
     table.set(id, rec);
     const indexes = this.indexes.get(type);
-    if (indexes) for (const [field, index] of indexes) index.add(rec.fields[field], id);
+    if (indexes) for (const [field, index] of indexes) index.add(rec.fields[field], rec);
     this.journal?.push(() => {
       table.delete(id);
-      if (indexes) for (const [field, index] of indexes) index.remove(rec.fields[field], id);
+      if (indexes) for (const [field, index] of indexes) index.remove(rec.fields[field], rec);
       this.nextId.set(type, previousNext);
     });
     return rec;
@@ -104,9 +104,9 @@ export class MemoryStore implements EntityStore {
     const indexes = this.indexes.get(type);
     const reindex = (apply: () => void, changed: Iterable<string>): void => {
       const moved = indexes ? [...changed].flatMap((f) => (indexes.has(f) ? [[f, indexes.get(f)!] as const] : [])) : [];
-      for (const [f, index] of moved) index.remove(rec.fields[f], id);
+      for (const [f, index] of moved) index.remove(rec.fields[f], rec);
       apply();
-      for (const [f, index] of moved) index.add(rec.fields[f], id);
+      for (const [f, index] of moved) index.add(rec.fields[f], rec);
     };
     reindex(() => {
       Object.assign(rec.fields, fields);
@@ -119,11 +119,11 @@ export class MemoryStore implements EntityStore {
   }
 
   /**
-   * Ids (retired rows included, in id order) of the rows of `type` whose `field` holds any of
-   * `keys` (see `field-index.ts`: `Shot:12` for a link, lower-cased text otherwise); undefined
-   * when the field's type gets no index. Do not mutate the answer.
+   * The rows of `type` (retired ones included, in id order) whose `field` holds any of `keys`
+   * (see `field-index.ts`: `Shot:12` for a link, lower-cased text otherwise); undefined when the
+   * field's type gets no index. Read lazily: build the list per read.
    */
-  indexedIds(type: string, field: string, keys: readonly string[]): readonly number[] | undefined {
+  indexedRows(type: string, field: string, keys: readonly string[]): RowList | undefined {
     const dataType = this.field(type, field)?.dataType;
     const keyOf = dataType === undefined ? undefined : keyOfType(dataType);
     if (!keyOf) return undefined;
@@ -132,10 +132,10 @@ export class MemoryStore implements EntityStore {
     let index = indexes.get(field);
     if (!index || index.keyOf !== keyOf) {
       indexes.set(field, (index = new FieldIndex(keyOf)));
-      for (const rec of this.allWithRetired(type)) index.add(rec.fields[field], rec.id);
+      for (const rec of this.allWithRetired(type)) index.add(rec.fields[field], rec);
     }
     const built = index;
-    return unionIds(keys.map((k) => built.ids(k)));
+    return mergedRows([...new Set(keys)].map((k) => built.rows(k)));
   }
 
   /** Retires (soft-deletes) a row; false when it is missing or already retired. */
