@@ -4,8 +4,8 @@
  *
  * - {@link readSpan} reads a span of the file once into memory; its MD5 becomes the PUT's
  *   `Content-MD5`, so the storage checks the bytes in transit (400 `BadDigest`);
- * - {@link FileDigest} hashes the whole file (MD5 and SHA-256) from those spans in file order,
- *   whatever order the parts are read in, for `UploadResult.checksums`;
+ * - a multipart upload's whole-file MD5 and SHA-256 are computed from those spans in file order
+ *   on the hash thread (hash-offload.ts), for `UploadResult.checksums`;
  * - {@link plainMd5Etag} tells whether a storage ETag is the MD5 of the object's bytes, the only
  *   case in which it can be compared (not a multipart `…-N` ETag, not an SSE-KMS / SSE-C object).
  */
@@ -110,56 +110,4 @@ export class StreamDigest {
   result(): FileChecksums {
     return { md5: this.#md5.copy().digest('hex'), sha256: this.#sha256.copy().digest('hex') };
   }
-}
-
-/**
- * The whole file's checksums from its parts, hashed strictly in part order, a slice at a time
- * with a turn of the event loop in between. A part read ahead of its turn waits (its buffer
- * untouched) until every earlier part has been hashed.
- */
-export class FileDigest {
-  readonly #digest = new StreamDigest();
-  #next = 1;
-  #pumping = false;
-  #stopped = false;
-  readonly #waiting = new Map<number, { bytes: Buffer; done: () => void }>();
-
-  /** Hashes part `n` in its turn; resolves once `bytes` has been consumed and may be reused. */
-  add(n: number, bytes: Buffer): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#waiting.set(n, { bytes, done: resolve });
-      void this.#pump();
-    });
-  }
-
-  /** Stops hashing (the upload failed): pending parts are never hashed. */
-  stop(): void {
-    this.#stopped = true;
-  }
-
-  result(): FileChecksums {
-    return this.#digest.result();
-  }
-
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      for (let ready = this.#waiting.get(this.#next); ready && !this.#stopped; ready = this.#waiting.get(this.#next)) {
-        this.#waiting.delete(this.#next++);
-        for (let off = 0; off < ready.bytes.length && !this.#stopped; off += READ_CALL) {
-          this.#digest.update(ready.bytes.subarray(off, off + READ_CALL));
-          await yieldTurn();
-        }
-        ready.done();
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-}
-
-/** Lets pending I/O and timers run. */
-function yieldTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -9,7 +9,8 @@ import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError } from '../errors.js';
 import { abortError, linkSignals, raceAbort } from '../http/abort.js';
-import { md5Hash, plainMd5Etag, readSpan, type FileDigest } from './checksums.js';
+import { md5Hash, plainMd5Etag, readSpan } from './checksums.js';
+import { sharedBuffer, type FileDigest } from './hash-offload.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
@@ -119,11 +120,12 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
 
   const worker = async (): Promise<void> => {
     // One buffer per worker, reused part after part: memory is concurrency × part size, flat.
+    // Shared memory, so the hash thread reads the very bytes that are sent.
     let buffer: Buffer | undefined;
     for (let n = takePart(); n !== undefined; n = takePart()) {
       try {
         const link = linkOf(n);
-        buffer ??= Buffer.allocUnsafeSlow(plan.partSize);
+        buffer ??= sharedBuffer(plan.partSize);
         await uploadPart(n, buffer, link);
       } catch (err) {
         // Only the first real failure counts: the others are the stop it caused.

@@ -19,7 +19,8 @@ import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './comple
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
-import { FileDigest, readSpan, StreamDigest, type FileChecksums } from './checksums.js';
+import { readSpan, StreamDigest, type FileChecksums } from './checksums.js';
+import { FileDigest } from './hash-offload.js';
 import { MAX_HELD_SPAN, planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
 import { putToStorage, putWithRetries, type StoragePutResult } from './storage-put.js';
@@ -193,7 +194,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
         ...(resume ? { stored: resume.stored, onPartStored: (n: number, etag: string) => resume.partStored(n, etag) } : {}),
       });
       info = { ...session.info, etags };
-      checksums = digest.result();
+      checksums = await digest.result();
     } else {
       ({ session, info, checksums } = await sendSingle(run, session));
     }
