@@ -3,6 +3,7 @@
  * Python API's paging rules: a single page when `page` is given or `limit` fits in one page,
  * otherwise every page until a short one (or `limit`).
  */
+import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { toRestFilter, type Filters } from './filters.js';
@@ -117,11 +118,20 @@ function linkedController(outer?: AbortSignal): AbortController {
 }
 
 /**
- * Pages requested ahead of the one the caller holds when every page is read. Each is a round
- * trip, so on a distant site a few in flight hide the latency (bench P12); the client's
- * `maxConnections` limiter still caps what is on the wire, and memory stays at this many pages.
+ * Pages requested ahead of the one the caller holds when `iterate` reads every page. Each is a
+ * round trip, so on a distant site a few in flight hide the latency; memory stays at this many
+ * pages whatever the result's size.
  */
 export const READ_AHEAD_PAGES = 4;
+
+/**
+ * Pages requested ahead by `find`, which holds every record anyway (so the look-ahead costs no
+ * memory the result would not): the client's default connection budget (10) less one for the
+ * count. 50,000 records in 5,000-record pages then take two round trips in series after the first
+ * page (pages 2-10 with the count), not ten (bench P12). The client's `maxConnections` limiter
+ * still caps what is on the wire.
+ */
+export const FIND_READ_AHEAD_PAGES = 9;
 
 /** One page request in flight. */
 interface PageFetch {
@@ -133,7 +143,7 @@ interface PageFetch {
 /**
  * Yields the matching records a page at a time (cut to `limit`), in the order of a sequential
  * read. After a full first page, the record count is asked for alongside the next pages, and up
- * to {@link READ_AHEAD_PAGES} pages are in flight while the caller handles the current one; the
+ * to `ahead` pages are in flight while the caller handles the current one; the
  * count says where the result ends, so no empty page is needed to prove it.
  *
  * Consistency (the site's pages are offsets in a sorted list): with the default order (id
@@ -144,14 +154,20 @@ interface PageFetch {
  * record can then be missed or returned twice. A short page ends the read, as it would
  * sequentially.
  */
-export async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions): AsyncGenerator<ShotGridRecord[], void, undefined> {
+export async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions, ahead = READ_AHEAD_PAGES): AsyncGenerator<ShotGridRecord[], void, undefined> {
   const plan = planSearch(type, filters, options);
   const controller = linkedController(options.signal);
+  // Each page in flight and the count listen on it (a few listeners each): past 10 Node would
+  // warn of a listener leak that is not one.
+  setMaxListeners(Math.max(10, 3 * (ahead + 1)), controller.signal);
   const inFlight: PageFetch[] = [];
   let next = plan.firstPage;
   // Last page to read: the one holding `limit`, then also the count's last page once known.
   let lastPage = plan.singlePage ? plan.firstPage : plan.firstPage - 1 + Math.ceil(plan.limit / plan.pageSize);
   let counting = false;
+  // While the count is on its way, pages past the first batch wait for it: it may say the result
+  // ends within the batch, and a page past the end would be a request for nothing.
+  let countPending = false;
   const launch = (): void => {
     const own = linkedController(controller.signal);
     const records = fetchPage(api, plan, next, own.signal);
@@ -160,7 +176,8 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
     inFlight.push({ number: next++, records, controller: own });
   };
   const fill = (): void => {
-    while (inFlight.length < READ_AHEAD_PAGES && next <= lastPage) launch();
+    const upTo = countPending ? Math.min(lastPage, plan.firstPage + ahead) : lastPage;
+    while (inFlight.length < ahead && next <= upTo) launch();
   };
   const endAt = (page: number): void => {
     lastPage = Math.min(lastPage, page);
@@ -184,19 +201,24 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
       inFlight.shift();
       const full = records.length === plan.pageSize;
       if (!full) endAt(current.number);
-      fill();
-      if (full && !counting && current.number === plan.firstPage && next <= lastPage && !options.retired) {
-        // Only when more pages are left than are already in flight (a small find stays one
-        // request). `retired` reads are not counted by `_summarize`: they page on to a short page.
+      // Only when more pages are left than the look-ahead covers (a small find stays one
+      // request). `retired` reads are not counted by `_summarize`: they page on to a short page.
+      if (full && !counting && current.number === plan.firstPage && current.number + ahead < lastPage && !options.retired) {
         counting = true;
+        countPending = true;
+        const settled = (): void => {
+          countPending = false;
+          fill();
+        };
         countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
           (count) => {
             endAt(Math.max(current.number, Math.ceil(count / plan.pageSize)));
-            fill();
+            settled();
           },
-          () => undefined, // without a count the read goes on until a short page
+          settled, // without a count the read goes on until a short page
         );
       }
+      fill();
       const page = yielded + records.length > plan.limit ? records.slice(0, plan.limit - yielded) : records;
       yielded += page.length;
       if (page.length > 0) yield page;
@@ -223,7 +245,7 @@ export async function* iterateRecords(api: ApiCaller, type: string, filters: Fil
  */
 export async function findRecords(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions = {}): Promise<ShotGridRecord[]> {
   const out: ShotGridRecord[] = [];
-  for await (const page of iteratePages(api, type, filters, options)) for (const record of page) out.push(record);
+  for await (const page of iteratePages(api, type, filters, options, FIND_READ_AHEAD_PAGES)) for (const record of page) out.push(record);
   return out;
 }
 

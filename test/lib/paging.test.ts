@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { READ_AHEAD_PAGES } from '../../lib/entities/find.js';
+import { FIND_READ_AHEAD_PAGES, READ_AHEAD_PAGES } from '../../lib/entities/find.js';
 import { ShotGridClient } from '../../lib/index.js';
 
 const TOTAL = 50_000;
@@ -78,8 +78,8 @@ test('reading everything fetches several pages at once, in the order of a sequen
     const { value: records, peak } = await peakInFlight(() => sg.find('Asset', filters, { fields: ['code'], pageSize: 2000 }));
     assert.deepEqual(records.map((r) => r.id), ids);
     assert.ok(peak >= 2, `pages were fetched one at a time (peak ${peak})`);
-    // The look-ahead, plus the count.
-    assert.ok(peak <= READ_AHEAD_PAGES + 1, `peak ${peak} in flight`);
+    // find's look-ahead, plus the count.
+    assert.ok(peak <= FIND_READ_AHEAD_PAGES + 1, `peak ${peak} in flight`);
   } finally {
     emu.configure({ shaping: { apiLatency: 0 } });
   }
