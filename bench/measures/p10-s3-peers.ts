@@ -1,7 +1,8 @@
 /**
  * P10: 1 GiB to the same radosgw bucket (Ceph's S3 gateway on loopback, started with the
  * project's S3 scripts) by our client through the local site in external-S3 mode vs rclone and
- * vs the AWS CLI (Debian's packages), all with 8 parts in flight and 20,000,000-byte parts. Each
+ * vs the AWS CLI (Debian's packages), all with the same parts in flight and part size: our
+ * defaults (8 × 8 MiB; 8 MiB is also the AWS CLI's default chunk size). Each
  * client is a process of its own under GNU time: wall time, client CPU and peak RSS. Every upload
  * is read back and compared (size, SHA-256) before the next one.
  * Where radosgw cannot run (not root, no apt) the measure is skipped with a loud note.
@@ -10,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ExternalStorageOptions } from '../../emulator/index.js';
+import { LIBRARY_DEFAULTS } from '../../lib/index.js';
 import { startRemoteEmulator, type RemoteEmulator } from '../support/emulator-host.js';
 import { writeRandomFile } from '../support/files.js';
 import type { UploadJob } from '../support/peer-upload-child.js';
@@ -19,8 +21,12 @@ import { newVersions, ourClient } from '../support/site.js';
 import { GiB, median, MiB, round } from '../support/stats.js';
 import type { BenchContext, Measure, MeasureResult } from '../support/types.js';
 
-const PART_SIZE = 20_000_000;
-const IN_FLIGHT = 8;
+/**
+ * Shared by every contender. Ours holds each part in flight in memory (its Content-MD5 precedes
+ * the bytes), so the part size sets its memory: 8 × 20,000,000-byte parts alone were 160 MB.
+ */
+const PART_SIZE = LIBRARY_DEFAULTS.upload.partSize;
+const IN_FLIGHT = LIBRARY_DEFAULTS.upload.concurrency;
 const ROOT = process.env.SG_ROOT ?? resolve(__dirname, '..', '..', '..');
 const CONTENDERS = ['ours', 'rclone', 'aws-cli'] as const;
 type Contender = (typeof CONTENDERS)[number];
@@ -156,7 +162,7 @@ export const p10: Measure = {
       };
       return {
         id: 'P10',
-        measure: `${size / MiB} MiB to radosgw, 8 parts in flight, 20,000,000-byte parts: ours vs rclone (×${round(ratios.timeVsAwsCli, 2)} of the AWS CLI's time; CPU ×${round(ratios.cpuVsRclone, 2)} of rclone's; peak RSS ${round(ours.rss, 1)} MiB)`,
+        measure: `${size / MiB} MiB to radosgw, ${IN_FLIGHT} parts in flight, ${PART_SIZE / MiB} MiB parts: ours vs rclone (×${round(ratios.timeVsAwsCli, 2)} of the AWS CLI's time; CPU ×${round(ratios.cpuVsRclone, 2)} of rclone's; peak RSS ${round(ours.rss, 1)} MiB)`,
         ours: round(ours.s),
         baseline: round(med('rclone', 'seconds')),
         ratio: round(ratios.timeVsRclone),

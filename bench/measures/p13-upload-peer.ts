@@ -10,7 +10,7 @@ import { runChild } from '../support/child.js';
 import { startRemoteEmulator } from '../support/emulator-host.js';
 import { writeRandomFile } from '../support/files.js';
 import type { UploadJob } from '../support/peer-upload-child.js';
-import { newVersions, ourClient } from '../support/site.js';
+import { newVersions, ourClient, UPLOAD_DEFAULTS } from '../support/site.js';
 import { median, MiB, round } from '../support/stats.js';
 import type { Measure } from '../support/types.js';
 
@@ -81,7 +81,7 @@ export const p13: Measure = {
           bytes: size, runs: ctx.runs, rssRatio: round(rssRatio),
           samples: { ours: ours.map((r) => round(r.ms / 1000)), theirs: theirs.map((r) => round(r.ms / 1000)) },
           rssSamples: { ours: ours.map((r) => round(r.peakRssMiB, 1)), theirs: theirs.map((r) => round(r.peakRssMiB, 1)) },
-          client: 'defaults (20,000,000-byte parts, 8 in flight); shotgun-nodejs 4.2.0: whole file in memory, one PUT',
+          client: `${UPLOAD_DEFAULTS}; shotgun-nodejs 4.2.0: whole file in memory, one PUT`,
         },
         contenders: [
           { name: 'ours', seconds: round(oursS), cpuSeconds: round(median(ours.map((r) => r.cpuSeconds))), peakRssMiB: round(oursRss, 1) },

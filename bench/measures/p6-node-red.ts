@@ -34,7 +34,7 @@ export const p6: Measure = {
         { id: 'upload', z: 'tab1', type: 'shotgrid-upload', site: 'site1', target: 'entity', targetType: 'msg', field: 'sg_uploaded_movie', fieldType: 'sgfield', filename: 'filename', filenameType: 'msg', displayName: '', displayNameType: 'str', tags: '', tagsType: 'json', concurrent: IN_FLIGHT, wires: [['out']] },
         { id: 'out', z: 'tab1', type: 'helper' },
       ], { site1: { scriptName: emu.credentials.scriptName, scriptKey: emu.credentials.scriptKey } });
-      helper.withoutSpies();
+      helper.withoutSpies('upload', 'out');
       const out = helper.getNode('out');
       let received = 0;
       let wake: (() => void) | undefined;

@@ -2,8 +2,8 @@
 import { contendersTable, provenance, resultsTable } from './table.js';
 import type { BenchReport } from './types.js';
 
-/** The section body (without its heading) for a report. */
-export function renderSection(report: BenchReport): string {
+/** The section body (without its heading) for a report; `kept`: table rows of measures run elsewhere (P7). */
+export function renderSection(report: BenchReport, kept: string[] = []): string {
   return [
     '`npm run bench` measures the client against the baselines a user would otherwise have, on',
     'loopback against the emulator (run in a child process). Each measure runs ours and the',
@@ -14,7 +14,7 @@ export function renderSection(report: BenchReport): string {
     '`--no-write`, `--render` (redraw chart and section from the saved results). Benchmarks never',
     'run inside `npm test`.',
     '',
-    resultsTable(report.results),
+    resultsTable(report.results, kept),
     '',
     provenance(report),
     ...(contendersTable(report.results) ? ['', 'Peers side by side (medians; client CPU and peak RSS of the client process where measured):', '', contendersTable(report.results)] : []),

@@ -1,6 +1,6 @@
 /** The client and the raw bearer token the measures and baselines use against an emulator. */
 import { request } from 'undici';
-import { ShotGridClient } from '../../lib/index.js';
+import { LIBRARY_DEFAULTS, ShotGridClient } from '../../lib/index.js';
 import type { RemoteEmulator } from './emulator-host.js';
 
 /** Our client with its defaults (only warnings silenced so the bench output stays clean). */
@@ -31,3 +31,6 @@ export async function newVersions(sg: ShotGridClient, count: number, prefix: str
   for (let i = 0; i < count; i++) ids.push((await sg.create('Version', { code: `${prefix} ${i + 1}`, project: { type: 'Project', id: 1 } })).id);
   return ids;
 }
+
+/** The client's upload defaults in words, for the measures' params (read from lib, never copied). */
+export const UPLOAD_DEFAULTS = `defaults (${LIBRARY_DEFAULTS.upload.partSize / 1048576} MiB parts, ${LIBRARY_DEFAULTS.upload.concurrency} in flight)`;

@@ -15,16 +15,42 @@ function md(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** `| id | measure | ours | baseline | ratio | target | met |` rows for every result. */
-export function resultsTable(results: MeasureResult[]): string {
+/** The measure id of a table row (`| P7 | ...`), or undefined. */
+function rowId(row: string): number | undefined {
+  const m = /^\| P(\d+) \|/.exec(row);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Rows of a README benchmark table whose measure the bench does not run (P7 comes from
+ * `npm run test:scale`): kept as they are when the section is written again.
+ */
+export function keptRows(readme: string, ran: string[]): string[] {
+  return readme.split('\n').filter((line) => {
+    const id = rowId(line);
+    return id !== undefined && !ran.includes(`P${id}`) && line.split('|').length === 9;
+  });
+}
+
+/**
+ * `| id | measure | ours | baseline | ratio | target | met |` rows for every result, and the
+ * `kept` rows of measures run elsewhere, in id order.
+ */
+export function resultsTable(results: MeasureResult[], kept: string[] = []): string {
   const lines = ['| id | measure | ours | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|'];
+  const extra = [...kept];
+  const flush = (before: number): void => {
+    while (extra.length > 0 && rowId(extra[0]!)! < before) lines.push(extra.shift()!);
+  };
   for (const r of results) {
+    flush(Number(r.id.slice(1)));
     if (r.skipped !== undefined) {
       lines.push(`| ${r.id} | ${md(r.measure)} | — | — | — | ${md(r.target)} | **skipped**: ${md(r.skipped)} |`);
       continue;
     }
     lines.push(`| ${r.id} | ${md(r.measure)} | ${cell(r.ours, r.unit)} | ${cell(r.baseline, r.unit)} | ${ratioCell(r)} | ${md(r.target)} | ${r.met ? 'yes' : '**no**'} |`);
   }
+  flush(Number.POSITIVE_INFINITY);
   return lines.join('\n');
 }
 

@@ -9,7 +9,7 @@ import { parseArgs } from '../../bench/support/cli.js';
 import { replaceSection } from '../../bench/support/readme.js';
 import { median } from '../../bench/support/stats.js';
 import { concurrencyChart, niceCeiling } from '../../bench/support/svg.js';
-import { contendersTable, resultsTable } from '../../bench/support/table.js';
+import { contendersTable, keptRows, resultsTable } from '../../bench/support/table.js';
 import type { MeasureResult } from '../../bench/support/types.js';
 
 const result = (over: Partial<MeasureResult>): MeasureResult => ({
@@ -25,6 +25,16 @@ test('the table has one row per result, "× faster" for baseline/ours ratios, an
   assert.equal(table[0], '| id | measure | ours | baseline | ratio | target | met |');
   assert.equal(table[2], '| P1 | upload | 2 s | 1 s | 2 | ratio ≤ 1.15 | **no** |');
   assert.equal(table[3], '| P2 | a \\| b | 3.5 s | 21 s | 6× faster | ≥ 4× faster | yes |');
+});
+
+test('a row of a measure the bench does not run (P7, from test:scale) is kept, in id order', () => {
+  const p7 = '| P7 | farm jobs | 64.8 jobs/min | 24.0 jobs/min | 2.7× | ≥ 2.5× | yes |';
+  const readme = ['## Benchmarks', '', '| id | measure | ours | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|', '| P6 | old | 1 s | 1 s | 1 | ratio ≤ 1.1 | yes |', p7, '| P8 | old | 1 | 1 | 1 | t | yes |'].join('\n');
+  const kept = keptRows(readme, ['P6', 'P8']);
+  assert.deepEqual(kept, [p7]);
+  const table = resultsTable([result({ id: 'P6' }), result({ id: 'P8' })], kept).split('\n');
+  assert.deepEqual(table.slice(2).map((l) => l.slice(0, 5)), ['| P6 ', '| P7 ', '| P8 ']);
+  assert.equal(table[3], p7);
 });
 
 test('peers measured side by side get their own table; none, no table', () => {
