@@ -65,6 +65,14 @@ const uploadModule = function (RED: NodeAPI): void {
     const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
     const resumeDir = resumeDirOf(RED);
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
+    // Read once, not per message; a bad value still fails each message with its SG_CONFIG.
+    let timeout: { timeout?: number } | undefined;
+    let timeoutError: unknown;
+    try {
+      timeout = withTimeout(def.timeout);
+    } catch (err) {
+      timeoutError = err;
+    }
     const transfer = {
       concurrency: numberSetting(RED, 'shotgridUploadConcurrency', 0),
       partSize: numberSetting(RED, 'shotgridUploadPartSize', 0),
@@ -76,6 +84,7 @@ const uploadModule = function (RED: NodeAPI): void {
       connection: siteConnection(RED, def.site),
       maxConcurrent,
       async handle({ msg, send, signal, status }) {
+        if (timeoutError !== undefined) throw timeoutError;
         const ref = toEntityRef(await requireProperty(RED, node, msg, 'target record', target), undefined, 'target record');
         const fieldValue = field.type === FIELD_PICKER ? field.value : await evaluateProperty(RED, node, msg, 'field', field);
         const fieldName = fieldValue === undefined || fieldValue === null ? '' : asString(fieldValue, 'field');
@@ -86,7 +95,7 @@ const uploadModule = function (RED: NodeAPI): void {
         const tagList = asTags(await evaluateProperty(RED, node, msg, 'tags', tags));
         const options: UploadOptions = {
           signal,
-          ...withTimeout(def.timeout),
+          ...timeout,
           onProgress: (p) => status.progress(p),
           ...(skipIfSame ? { skipIfSame } : {}),
           ...(resumeDir ? { resumeDir } : {}),

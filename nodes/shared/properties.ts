@@ -13,6 +13,9 @@ export interface TypedProperty {
   type: string;
 }
 
+/** A `msg` property that is one plain name (`entity`, `filename`): read directly, per message. */
+const PLAIN_NAME = /^[A-Za-z_$][\w$]*$/;
+
 /** Types whose empty value means "not set" instead of an empty string, zero or a JSON error. */
 const LITERAL_TYPES = new Set(['str', 'num', 'json', 'jsonata', 'env', 'bin']);
 
@@ -30,6 +33,10 @@ export function typedProperty(config: Record<string, unknown>, name: string, fal
 export function evaluateProperty(RED: NodeAPI, node: object, msg: NodeMessage, label: string, prop: TypedProperty): Promise<unknown> {
   if (LITERAL_TYPES.has(prop.type) && (prop.value === '' || prop.value === undefined || prop.value === null)) {
     return Promise.resolve(undefined);
+  }
+  // What the runtime's evaluation returns for it, without parsing the path for every message.
+  if (prop.type === 'msg' && typeof prop.value === 'string' && PLAIN_NAME.test(prop.value)) {
+    return Promise.resolve((msg as Record<string, unknown>)[prop.value]);
   }
   return new Promise((resolvePromise, reject) => {
     const fail = (err: unknown): void => {

@@ -17,3 +17,14 @@ test('plain URLs, site API paths, non-URLs and non-strings are not', () => {
   assert.equal(isSignedUrl(undefined), false);
   assert.equal(isSignedUrl({ url: 'https://b/k?X-Amz-Signature=abc' }), false);
 });
+
+test('decided from the text where it settles the question, else by the parsed query (same answers)', () => {
+  // A key written with escapes still decodes to a signature parameter.
+  assert.equal(isSignedUrl('https://b/k?X%2DAmz-Signature=abc'), true);
+  assert.equal(isSignedUrl('https://b/k?a=1&%73ignature=abc'), true);
+  // The same names outside the query do not count: in the path, in the fragment, as a value.
+  assert.equal(isSignedUrl('https://b/k&signature=abc'), false);
+  assert.equal(isSignedUrl('https://b/k?a=1#&signature=abc'), false);
+  assert.equal(isSignedUrl('https://b/k?note=signature'), false);
+  assert.equal(isSignedUrl('https://b/k?x-amz-signature-version=4'), false);
+});
