@@ -9,7 +9,7 @@ import { findOneRecord, findRecords, iteratePages, iterateRecords } from './enti
 import { findOrCreateRecord } from './entities/find-or-create.js';
 import { readEntitySchema, readFieldSchema, readServerInfo } from './entities/schema.js';
 import {
-  createSchemaField, deleteSchemaField, expandHierarchy, followRecords, readActivityStream, readFollowers, readNoteThread, readPreferences, readRelationship,
+  createSchemaField, deleteSchemaField, expandHierarchy, followRecords, readActivityStream, readFollowers, readFollowing, readNoteThread, readPreferences, readRelationship,
   readSchema, reviveSchemaField, searchHierarchy, searchText, unfollowRecord, updateSchemaField,
   type ActivityStream, type ActivityStreamOptions, type FollowerRef, type HierarchyHit, type HierarchyNode, type SchemaFieldProperties, type TextSearchHit,
   type TextSearchOptions, type ThreadEntry,
@@ -220,6 +220,11 @@ export class ShotGridClient {
   /** The HumanUsers following a record. */
   followers(type: string, id: number, options: CallOptions = {}): Promise<FollowerRef[]> {
     return readFollowers(this.#api, type, id, options);
+  }
+
+  /** The records a HumanUser follows (`{type, id}`, unpaged), narrowed by `entity` type and/or `project` id. */
+  following(userId: number, options: CallOptions & { entity?: string; project?: number } = {}): Promise<Array<{ type: string; id: number }>> {
+    return readFollowing(this.#api, userId, options);
   }
 
   /** A HumanUser follows records (applied in order; a missing record fails after the ones before it). */

@@ -44,17 +44,28 @@ export function handleFollowers(site: Site, r: ApiRequest, type: string, id: num
   sendJson(r.res, 200, { data: ids.filter((u) => site.store.get('HumanUser', u)).map((u) => userRow(site, r, u)) });
 }
 
-/** `GET /entity/human_users/{id}/following` (the shape of a followers row; UNSURE). */
+/**
+ * `GET /entity/human_users/{id}/following[?entity=&project_id=]`: what one HumanUser follows,
+ * unpaged; rows are `{id, type, links.self}` with a singular CamelCase self (as recorded).
+ */
 export function handleFollowing(site: Site, r: ApiRequest, type: string, userId: number): void {
   if (type !== 'HumanUser') throw new ApiError(404, 103, 'Not Found', null);
-  humanUser(site, userId);
+  humanUser(site, userId, true);
+  const entityParam = r.url.searchParams.get('entity');
+  const only = entityParam === null ? undefined : site.store.resolveType(entityParam);
+  if (entityParam !== null && !only) throw invalidParams({ entity: ['entity is not valid'] });
+  const projectParam = r.url.searchParams.get('project_id');
+  const projectId = projectParam === null ? undefined : Number(projectParam);
+  if (projectParam !== null && (!Number.isInteger(projectId) || !site.store.get('Project', projectId!))) throw couldNotFind('Project', projectParam);
   const data: unknown[] = [];
   for (const [key, users] of followsOf(site)) {
     if (!users.has(userId)) continue;
     const [t, n] = key.split(':');
     const id = Number(n);
-    if (!site.store.get(t!, id)) continue;
-    data.push({ id, type: t, attributes: { name: site.store.nameOf(t!, id) }, links: { self: `${r.prefix}/entity/${site.store.slug(t!)}/${id}` } });
+    const rec = site.store.get(t!, id);
+    if (!rec || (only !== undefined && t !== only)) continue;
+    if (projectId !== undefined && !(t === 'Project' ? id === projectId : asLink(rec.fields.project)?.id === projectId)) continue;
+    data.push({ id, type: t, links: { self: `${r.prefix}/entity/${t}/${id}` } });
   }
   sendJson(r.res, 200, { data });
 }

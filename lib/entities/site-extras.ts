@@ -138,6 +138,19 @@ export async function readFollowers(api: ApiCaller, type: string, id: number, op
   return data.map((u: { id: number; attributes?: { name?: string | null } }) => ({ type: 'HumanUser' as const, id: u.id, name: u.attributes?.name ?? null }));
 }
 
+/** What a HumanUser follows (unpaged), narrowed to one entity type and/or one project. */
+export async function readFollowing(api: ApiCaller, userId: number, options: CallOptions & { entity?: string; project?: number }): Promise<Array<{ type: string; id: number }>> {
+  const path = `/entity/human_users/${checkId(userId, 'user id')}/following`;
+  const query = {
+    entity: options.entity === undefined ? undefined : checkEntityType(options.entity),
+    project_id: options.project === undefined ? undefined : checkId(options.project, 'project id'),
+  };
+  const res = await api.request({ method: 'GET', path, query, idempotent: true, signal: options.signal });
+  const data = answer(res.body, `GET /api/v1${path}`);
+  if (!Array.isArray(data)) throw new ShotGridError('SG_BAD_RESPONSE', `the answer has no list (GET /api/v1${path})`);
+  return data.map((row: { type: string; id: number }) => ({ type: row.type, id: row.id }));
+}
+
 /** A HumanUser follows records (applied in order; not atomic on the site). */
 export async function followRecords(api: ApiCaller, userId: number, records: Array<{ type: string; id: number }>, options: CallOptions): Promise<void> {
   const entities = records.map((r) => ({ entity: checkEntityType(r.type), record_id: checkId(r.id) }));

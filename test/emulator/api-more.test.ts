@@ -133,6 +133,32 @@ describe('follow', () => {
   });
 });
 
+describe('following and followers, as recorded', () => {
+  test('following: id, type and a singular self per row, narrowed by entity (name or slug) and project_id; its errors', async () => {
+    await site.call('POST', '/api/v1/entity/human_users/1/follow', { body: { entities: [{ record_id: 4, entity: 'Shot' }, { record_id: 2, entity: 'Version' }] } });
+    const all = await site.call('GET', '/api/v1/entity/human_users/1/following');
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(all.body.data.find((d: any) => d.type === 'Shot' && d.id === 4), { id: 4, type: 'Shot', links: { self: '/api/v1/entity/Shot/4' } });
+    for (const entity of ['Shot', 'shots']) {
+      const shots = await site.call('GET', `/api/v1/entity/human_users/1/following?entity=${entity}`);
+      assert.deepEqual(shots.body.data.map((d: any) => d.type), ['Shot'], entity);
+    }
+    const project = (await site.call('GET', '/api/v1/entity/shots/4?fields=project')).body.data.relationships.project.data.id as number;
+    const inProject = await site.call('GET', `/api/v1/entity/human_users/1/following?project_id=${project}`);
+    assert.ok(inProject.body.data.some((d: any) => d.type === 'Shot' && d.id === 4));
+    const elsewhere = await site.call('GET', `/api/v1/entity/human_users/1/following?project_id=${project === 1 ? 2 : 1}&entity=Shot`);
+    assert.deepEqual(elsewhere.body.data, []);
+    assert.deepEqual(assertError(await site.call('GET', '/api/v1/entity/human_users/1/following?entity=Bogus'), 400, 103).source, { entity: ['entity is not valid'] });
+    assert.equal(assertError(await site.call('GET', '/api/v1/entity/human_users/999999999/following'), 404, 104).detail, 'Couldn\'t find HumanUser with id="999999999"');
+    assert.equal(assertError(await site.call('GET', '/api/v1/entity/human_users/1/following?project_id=999999999'), 404, 104).detail, 'Couldn\'t find Project with id="999999999"');
+  });
+
+  test('followers: [] for a record nobody follows; an unknown record is 404', async () => {
+    assert.deepEqual((await site.call('GET', '/api/v1/entity/shots/5/followers')).body, { data: [] });
+    assert.equal(assertError(await site.call('GET', '/api/v1/entity/notes/999999999/followers'), 404, 104).detail, "Couldn't find Note with id=999999999");
+  });
+});
+
 describe('activity stream and note thread', () => {
   test('activity stream: the window and its limits; a missing record is a 500 as recorded', async () => {
     const r = await site.call('GET', '/api/v1/entity/shots/1/activity_stream?limit=3');

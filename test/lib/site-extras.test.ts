@@ -58,9 +58,12 @@ test('textSearch: flattened hits for a user; a script without sudo is refused', 
   await assert.rejects(sg.textSearch('bbb', { Shot: [] }), failsWith(500));
 });
 
-test('follow, followers, unfollow', async () => {
+test('follow, followers, following, unfollow', async () => {
   await sg.follow(2, [{ type: 'Shot', id: 3 }]);
   assert.deepEqual(await sg.followers('Shot', 3), [{ type: 'HumanUser', id: 2, name: 'Dana Lead' }]);
+  assert.deepEqual(await sg.following(2, { entity: 'Shot' }), [{ type: 'Shot', id: 3 }]);
+  assert.deepEqual(await sg.following(2, { entity: 'Version' }), []);
+  await assert.rejects(sg.following(999_999_999), failsWith(404));
   await sg.unfollow(2, { type: 'Shot', id: 3 });
   assert.deepEqual(await sg.followers('Shot', 3), []);
   await assert.rejects(sg.follow(2, [{ type: 'Shot', id: 999_999_999 }]), failsWith(404));
