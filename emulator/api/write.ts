@@ -195,5 +195,6 @@ export async function handleRevive(site: Site, r: ApiRequest, type: string, id: 
   const rec = site.store.get(type, id, { includeRetired: true });
   if (!rec) throw noSuchRow(type, id);
   const didRevive = site.store.revive(type, id);
-  sendJson(r.res, 200, { data: { type, id }, links: { self: `${r.prefix}/entity/${site.store.slug(type)}/${id}` }, meta: { did_revive: didRevive } });
+  // `links.self` is the request path as sent, without the query (`/api/v1/entity/Asset/1481`, recorded).
+  sendJson(r.res, 200, { data: { type, id }, links: { self: r.url.pathname }, meta: { did_revive: didRevive } });
 }

@@ -206,7 +206,7 @@ describe('delete and revive', () => {
     assert.deepEqual(assertError(await post(`/entity/versions/${id}`, { description: 'ignored' }), 400, 103, 'Request Parameters invalid.').source, { revive: ['revive is missing'] });
     assert.deepEqual(assertError(await site.call('POST', `/api/v1/entity/versions/${id}?revive=0`), 400, 103).source, { revive: ['revive must be true'] });
     const r = await site.call('POST', `/api/v1/entity/Version/${id}?revive=yes`);
-    assert.deepEqual(r.body, { data: { type: 'Version', id }, links: { self: `/api/v1/entity/versions/${id}` }, meta: { did_revive: true } });
+    assert.deepEqual(r.body, { data: { type: 'Version', id }, links: { self: `/api/v1/entity/Version/${id}` }, meta: { did_revive: true } });
     assert.equal((await get(`/entity/versions/${id}`)).body.data.attributes.description, 'kept');
     assert.equal((await site.call('POST', `/api/v1/entity/versions/${id}?revive=true`)).body.meta.did_revive, false);
     assertError(await site.call('POST', '/api/v1/entity/versions/999999?revive=1'), 404, 104);
