@@ -16,6 +16,14 @@ import { THUMBNAIL_WAIT_DEFAULTS } from './transfers/thumbnails.js';
  */
 export const DEFAULT_NODE_TRANSFER_TIMEOUT = 60 * 60 * 1000;
 
+/**
+ * Defaults of the Node-RED nodes that are not library options: how many messages an upload or
+ * download node handles at once (the rest wait in order), and how long a closing node waits for
+ * the messages it aborted to settle (a multipart abort included) and a closing site node for the
+ * calls in flight (ms).
+ */
+export const NODE_DEFAULTS = Object.freeze({ concurrentTransfers: 2, closeWait: 1000, siteCloseWait: 2000 });
+
 /** Defaults of {@link ShotGridClient} options and of its transfer calls (ms and bytes). */
 export const LIBRARY_DEFAULTS = Object.freeze({
   timeouts: DEFAULT_TIMEOUTS,
@@ -26,4 +34,6 @@ export const LIBRARY_DEFAULTS = Object.freeze({
   thumbnailWait: THUMBNAIL_WAIT_DEFAULTS,
   /** Upload and download nodes' total time limit when left blank (ms). */
   nodeTransferTimeout: DEFAULT_NODE_TRANSFER_TIMEOUT,
+  /** Node-only defaults (see {@link NODE_DEFAULTS}). */
+  node: NODE_DEFAULTS,
 });

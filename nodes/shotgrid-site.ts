@@ -23,7 +23,7 @@ const PROXY_USER_INFO_WARNING =
   'The proxy URL of this site carries a user name and password, which are saved in the flow. Open the site node in the editor, click Done and deploy: they move into the credential store.';
 
 /** Longest a closing site waits for calls in flight (their own close aborts them first). */
-const CLOSE_WAIT_MS = 2000;
+const CLOSE_WAIT_MS = LIBRARY_DEFAULTS.node.siteCloseWait;
 
 type SiteNode = RedNode & SiteHandle & ConnectionSource & {
   /** Where this node sends its stored secrets; the Test connection route uses them only there. */

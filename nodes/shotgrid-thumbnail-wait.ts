@@ -86,7 +86,7 @@ const thumbnailWaitModule = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('shotgrid-thumbnail-wait', ShotGridThumbnailWaitNode, {
     settings: {
-      shotgridThumbnailWaitInterval: { value: 1000, exportable: false },
+      shotgridThumbnailWaitInterval: { value: LIBRARY_DEFAULTS.thumbnailWait.interval, exportable: false },
     },
   });
 };

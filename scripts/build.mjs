@@ -33,7 +33,8 @@ if (res.status !== 0) {
 for (const top of ['nodes', 'emulator', 'lib']) {
   copyAssets(join(root, top), join(out, top));
 }
-fillHelp(join(out, 'nodes', 'locales'));
+// The editor pages (nodes/*.html: the properties' defaults) and the locales (help pages, placeholders).
+fillHelp(join(out, 'nodes'));
 if (release) for (const top of SHIPPED_DIRS) stripSourceMaps(join(out, top));
 const cli = join(out, 'emulator', 'cli.js');
 if (existsSync(cli)) chmodSync(cli, 0o755);
@@ -52,8 +53,9 @@ function copyAssets(src, dest) {
   }
 }
 /**
- * Help pages show the library's defaults through `{{name}}` placeholders (nodes/shared/help-defaults.ts):
- * filled in here from the compiled library, so a default is never copied by hand.
+ * Help pages, locale texts and the editor pages' property defaults show the library's defaults
+ * through `{{name}}` placeholders (nodes/shared/help-defaults.ts): filled in here from the compiled
+ * library, so a default is never copied by hand.
  */
 function fillHelp(dir) {
   const helpers = join(out, 'nodes', 'shared', 'help-defaults.js');
@@ -64,7 +66,7 @@ function fillHelp(dir) {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.html')) {
+      else if (name.endsWith('.html') || (name.endsWith('.json') && d.includes('locales'))) {
         const before = readFileSync(p, 'utf8');
         const found = [];
         const after = fillHelpDefaults(before, found);

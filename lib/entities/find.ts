@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
+import { linkSignals } from '../http/abort.js';
 import { toRestFilter, type Filters } from './filters.js';
 import { checkFieldName, dataOf, entityPath, flattenRecords } from './records.js';
 import { countRecords } from './summarize.js';
@@ -109,14 +110,6 @@ async function fetchPage(api: ApiCaller, plan: SearchPlan, number: number, signa
   return flattenRecords(dataOf(res.body), plan.type);
 }
 
-/** A signal that fires when `outer` does or when the owner calls `abort()`. */
-function linkedController(outer?: AbortSignal): AbortController {
-  const controller = new AbortController();
-  if (outer?.aborted) controller.abort(outer.reason);
-  else outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-  return controller;
-}
-
 /**
  * Pages requested ahead of the one the caller holds when `iterate` reads every page. Each is a
  * round trip, so on a distant site a few in flight hide the latency; memory stays at this many
@@ -156,7 +149,8 @@ interface PageFetch {
  */
 export async function* iteratePages(api: ApiCaller, type: string, filters: Filters | null | undefined, options: FindOptions, ahead = READ_AHEAD_PAGES): AsyncGenerator<ShotGridRecord[], void, undefined> {
   const plan = planSearch(type, filters, options);
-  const controller = linkedController(options.signal);
+  // Detached from the caller's signal when the read ends (a long-lived signal collects no listeners).
+  const { controller, dispose } = linkSignals(options.signal);
   // Each page in flight and the count listen on it (a few listeners each): past 10 Node would
   // warn of a listener leak that is not one.
   setMaxListeners(Math.max(10, 3 * (ahead + 1)), controller.signal);
@@ -169,7 +163,8 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   // ends within the batch, and a page past the end would be a request for nothing.
   let countPending = false;
   const launch = (): void => {
-    const own = linkedController(controller.signal);
+    // Linked to this read's own controller, which is aborted when the read ends.
+    const own = linkSignals(controller.signal).controller;
     const records = fetchPage(api, plan, next, own.signal);
     // If the caller stops early, a prefetch's failure must not surface as unhandled.
     records.catch(() => undefined);
@@ -227,6 +222,7 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   } finally {
     // Cancels every prefetch nobody will read, and a count still on its way.
     controller.abort();
+    dispose();
   }
 }
 

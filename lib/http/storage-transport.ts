@@ -78,23 +78,18 @@ export async function storageExchange<T>(api: StorageCaller, req: StorageRequest
   let url = new URL(req.url);
   const info: StorageRequestInfo = { method: req.method, url, what: req.what };
   const headers = { 'user-agent': api.userAgent, ...req.headers };
-  async function* sending(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // Each chunk is progress. Reading an answer, the countdown also restarts when the reader asks
+  // for more: it may have paused it meanwhile (a busy disk).
+  async function* watched(chunks: AsyncIterable<Buffer>, reading: boolean): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
       watchdog.kick();
       yield chunk;
-    }
-  }
-  // The countdown also restarts when the reader asks for more (it may have paused it meanwhile).
-  async function* receiving(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      watchdog.kick();
-      yield chunk;
-      watchdog.kick();
+      if (reading) watchdog.kick();
     }
   }
   try {
     for (let redirects = 0; ; redirects++) {
-      const body = req.body && Readable.from(sending(req.body), { objectMode: false, highWaterMark: req.bodyHighWaterMark });
+      const body = req.body && Readable.from(watched(req.body, false), { objectMode: false, highWaterMark: req.bodyHighWaterMark });
       const res = await exchange(api, { url, method: req.method, headers, body, signal: controller.signal });
       watchdog.kick();
       const resHeaders = res.headers as AnswerHeaders;
@@ -112,7 +107,7 @@ export async function storageExchange<T>(api: StorageCaller, req: StorageRequest
         url,
         info,
         header: (name) => headerOf(resHeaders, name),
-        body: receiving(res.body as AsyncIterable<Buffer>),
+        body: watched(res.body as AsyncIterable<Buffer>, true),
         text,
         discard: () => res.body.dump({ limit: MAX_ANSWER_BYTES }).catch(() => undefined),
         fail: async () => {

@@ -23,6 +23,7 @@ export const HELP_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   downloadMaxBufferMiB: String(LIBRARY_DEFAULTS.download.maxBufferBytes / 1024 / 1024),
   thumbnailTimeoutSeconds: String(LIBRARY_DEFAULTS.thumbnailWait.timeout / 1000),
   transferTimeoutSeconds: grouped(LIBRARY_DEFAULTS.nodeTransferTimeout / 1000),
+  transfersAtOnce: String(LIBRARY_DEFAULTS.node.concurrentTransfers),
 });
 
 /** `text` with every `{{name}}` replaced; unknown names are collected in `unknown`. */

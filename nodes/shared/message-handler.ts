@@ -4,14 +4,14 @@
  * `done(err)` with an own `code` (so Catch nodes get `msg.error.code`), and on close/redeploy
  * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
  */
-import { errorStatusText, isShotGridError, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
+import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts } from './activity-status.js';
 import type { ConnectionSource } from './connection-state.js';
 import { retryReporter } from './retry-context.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
 
 /** Longest a close waits for aborted messages to settle (aborting a multipart upload included). */
-export const CLOSE_WAIT_MS = 1000;
+export const CLOSE_WAIT_MS = LIBRARY_DEFAULTS.node.closeWait;
 
 /** What a node's handler gets for one message. */
 export interface MessageContext {

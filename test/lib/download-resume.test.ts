@@ -183,10 +183,11 @@ test('a slow local disk is not taken for a stalled server', async () => {
   const write = sink.write.bind(sink);
   let slowWrites = 0;
   sink.write = async (chunk: Buffer) => {
-    if (slowWrites++ < 2) await new Promise((r) => setTimeout(r, 250));
+    if (slowWrites++ < 2) await new Promise((r) => setTimeout(r, 1500));
     await write(chunk);
   };
-  const quick: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 150 } };
+  // Stall time well above what a loaded machine's local server needs between chunks, well below the disk's pauses.
+  const quick: ApiCaller = { ...api, timeouts: { ...api.timeouts, stall: 1000 } };
   const outcome = await fetchInto(quick, { url: url('j.mov'), sink, resume: true, progress: new ProgressReporter({ total: undefined, partsTotal: 1 }), check: { digest: new StreamDigest() } });
   assert.equal(outcome.total, body.length);
   assert.deepEqual(ranges, [undefined], 'one request: no stall, no resume');

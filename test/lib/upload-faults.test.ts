@@ -172,8 +172,10 @@ test('a link refused every time (403 ×10) ends as SG_STORAGE after the retries,
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'url_expire', count: 10 });
   const start = env.emu.counters.snapshot();
-  await assert.rejects(env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, small), { code: 'SG_STORAGE', status: 403, storageCode: 'AccessDenied' });
-  assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), { 403: 4 });
+  await assert.rejects(env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, small), { code: 'SG_STORAGE', status: 403, storageCode: 'AccessDenied', attempts: 4 });
+  // Only answered exchanges: a connection an earlier test aborted may be counted as it closes, late.
+  const answered = Object.fromEntries(Object.entries(routeDelta(env.emu, start, 'storage_put')).filter(([status]) => status !== 'reset' && status !== 'stall'));
+  assert.deepEqual(answered, { 403: 4 });
   assert.equal(delta(start, 'attachmentsCreated'), 0);
 });
 

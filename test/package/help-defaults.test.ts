@@ -47,3 +47,16 @@ test('the built help pages have every placeholder filled in', () => {
   const site = readFileSync(join(outRoot, 'nodes', 'locales', 'en-US', 'shotgrid-site.html'), 'utf8');
   assert.ok(site.includes(`default ${LIBRARY_DEFAULTS.retry.retries}; 0 fails at once`), 'the retries default is not the library\'s');
 });
+
+test('the editor pages take their properties\' defaults from the library too (no number written twice)', () => {
+  const page = (name: string): string => readFileSync(join(outRoot, 'nodes', `${name}.html`), 'utf8');
+  for (const name of ['shotgrid-site', 'shotgrid-find', 'shotgrid-write', 'shotgrid-upload', 'shotgrid-download', 'shotgrid-thumbnail-wait']) {
+    assert.doesNotMatch(page(name), /\{\{/, name);
+  }
+  for (const name of ['shotgrid-upload', 'shotgrid-download']) {
+    assert.match(page(name), new RegExp(`concurrent: \\{ value: ${LIBRARY_DEFAULTS.node.concurrentTransfers},`), name);
+  }
+  assert.match(page('shotgrid-thumbnail-wait'), new RegExp(`timeout: \\{ value: ${LIBRARY_DEFAULTS.thumbnailWait.timeout / 1000},`));
+  // The sources write the placeholder, not the number.
+  assert.match(readFileSync(join(root, 'nodes', 'shotgrid-thumbnail-wait.html'), 'utf8'), /timeout: \{ value: \{\{thumbnailTimeoutSeconds\}\},/);
+});
