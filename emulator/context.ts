@@ -13,6 +13,8 @@ export interface ResolvedOptions extends Required<Omit<EmulatorOptions, 'faults'
   faults: EmulatorOptions['faults'];
   externalStorage?: EmulatorOptions['externalStorage'];
   dataDir: string;
+  /** The site keeps its records, bytes and open uploads in `dataDir` across restarts (`dataDir` was given). */
+  persistent?: boolean;
   shaping: Required<NonNullable<EmulatorOptions['shaping']>>;
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Site } from './api/site.js';
 import { TokenService } from './api/token-service.js';
+import { openDataDir, type DataDir } from './data-dir.js';
 import { createIssuedLog } from './issued.js';
 import type { EmulatorContext, ResolvedOptions } from './context.js';
 import { createCounters, createFaultEngine, createShaper } from './faults/index.js';
@@ -15,6 +16,7 @@ import { openExternalStorage } from './files/external-s3.js';
 import { createFileService } from './files/index.js';
 import { createApiServer } from './server.js';
 import { MemoryStore } from './store/memory-store.js';
+import { persistRecords } from './store/persist.js';
 import { SEEDED, seedStudio } from './store/seed.js';
 import { seedRecords } from './store/seed-records.js';
 import type { Emulator, EmulatorCredentials, EmulatorOptions } from './types.js';
@@ -69,13 +71,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sg-emulator-'));
   if (!ownDataDir) mkdirSync(dataDir, { recursive: true });
   const resolved = resolveOptions(options, dataDir);
+  // A folder the caller names is a persistent site: records, bytes and open uploads outlive it.
+  const folder: DataDir | undefined = ownDataDir ? undefined : openDataDir(dataDir, { seedScale: resolved.seedScale, seedRecords: resolved.seedRecords });
+  resolved.persistent = folder !== undefined;
   const store = new MemoryStore();
   const counters = createCounters();
   const credentials = { ...EMULATOR_CREDENTIALS };
 
   // The context is assembled in steps: the factories below receive it (or a getter) and read
   // its other members only when requests arrive.
-  const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: randomBytes(32) } as unknown as EmulatorContext;
+  const ctx = { options: resolved, baseUrl: '', credentials, store, counters, secret: folder?.secret ?? randomBytes(32) } as unknown as EmulatorContext;
   const issued = createIssuedLog();
   ctx.issued = issued;
   const tokens = new TokenService(() => ctx);
@@ -87,13 +92,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   try {
     external = resolved.externalStorage ? await openExternalStorage(resolved.externalStorage, () => resolved.signedUrlTtl, counters) : undefined;
   } catch (err) {
+    folder?.release();
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  ctx.files = createFileService(ctx, external);
-  seedStudio(store, credentials, resolved.seedScale);
-  if (resolved.seedRecords > 0) {
-    seedRecords(store, resolved.seedRecords, { script: { type: 'ApiUser', id: SEEDED.apiUser }, artist: { type: 'HumanUser', id: SEEDED.demoUser } });
+  let records: { close(): void } | undefined;
+  try {
+    ctx.files = createFileService(ctx, external);
+    seedStudio(store, credentials, resolved.seedScale);
+    if (resolved.seedRecords > 0) {
+      seedRecords(store, resolved.seedRecords, { script: { type: 'ApiUser', id: SEEDED.apiUser }, artist: { type: 'HumanUser', id: SEEDED.demoUser } });
+    }
+    if (folder) records = persistRecords(store, dataDir);
+  } catch (err) {
+    await ctx.files?.close().catch(() => undefined);
+    folder?.release();
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
 
   const site: Site = { ctx, store, tokens };
@@ -108,6 +123,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   } catch (err) {
     await ctx.files.close().catch(() => undefined);
+    records?.close();
+    folder?.release();
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -144,6 +161,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server.closeAllConnections();
         });
         await ctx.files.close().catch(() => undefined);
+        records?.close();
+        folder?.release();
         if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
       })();
       return closing;

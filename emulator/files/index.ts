@@ -59,6 +59,7 @@ export function createFileService(ctx: EmulatorContext, external?: StorageBacken
       for (const timer of state.timers) clearTimeout(timer);
       state.timers.clear();
       state.objects.close();
+      state.journal?.close();
       await state.storage.close();
     },
   };

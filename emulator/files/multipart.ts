@@ -24,15 +24,47 @@ export interface MultipartSession {
   state: 'open' | 'completed' | 'aborted';
 }
 
+/** A session change, as a persistent site journals it (`files/persist.ts`). */
+export type SessionChange =
+  | { op: 'mp_open'; uploadId: string; key: string; target: UploadTarget }
+  | { op: 'mp_close'; uploadId: string; state: 'completed' | 'aborted' };
+
 /** Open and closed multipart uploads by id. */
 export class MultipartRegistry {
   private readonly sessions = new Map<string, MultipartSession>();
+
+  /** `journal` (a persistent site) receives every open and final close. */
+  constructor(private readonly journal?: (change: SessionChange) => void) {}
 
   /** Opens a session under the id the storage gave the upload. */
   open(uploadId: string, key: string, target: UploadTarget): MultipartSession {
     const session: MultipartSession = { uploadId, key, target, state: 'open' };
     this.sessions.set(uploadId, session);
+    this.journal?.({ op: 'mp_open', uploadId, key, target });
     return session;
+  }
+
+  /** Closes a session for good (completed on the storage, or aborted). */
+  close(session: MultipartSession, state: 'completed' | 'aborted'): void {
+    session.state = state;
+    this.journal?.({ op: 'mp_close', uploadId: session.uploadId, state });
+  }
+
+  /** Applies a journalled change at start. */
+  replay(change: SessionChange): void {
+    if (change.op === 'mp_open') this.sessions.set(change.uploadId, { uploadId: change.uploadId, key: change.key, target: change.target, state: 'open' });
+    else this.closeAtReplay(change.uploadId, change.state);
+  }
+
+  /** Closes a session at start (its parts were assembled or dropped: it cannot be open). */
+  closeAtReplay(uploadId: string, state: 'completed' | 'aborted'): void {
+    const session = this.sessions.get(uploadId);
+    if (session?.state === 'open') session.state = state;
+  }
+
+  /** The sessions still open. */
+  *openSessions(): Iterable<MultipartSession> {
+    for (const s of this.sessions.values()) if (s.state === 'open') yield s;
   }
 
   get(uploadId: string): MultipartSession | undefined {

@@ -2,13 +2,13 @@
  * Bytes on disk for the built-in storage. Bodies stream through an MD5 tap into a temp file
  * that is renamed into place only when every declared byte arrived, so an aborted or short
  * upload leaves nothing behind and nothing is ever held in memory. Metadata (size, ETag, type)
- * lives in memory, like the rest of the emulator's state. A completed multipart object keeps its
+ * lives in memory; a persistent site (`--data`) also journals it (`files/persist.ts`). A completed multipart object keeps its
  * part files as segments instead of copying gigabytes into one file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -28,6 +28,16 @@ export interface StoredObject {
   lastModified: Date;
   segments: Segment[];
 }
+
+/**
+ * A change of the stored bytes' metadata, as a persistent site journals it (segment files
+ * relative to the store's root; ETags and MD5s as hex).
+ */
+export type ObjectChange =
+  | { op: 'object'; key: string; size: number; etag: string; contentType: string; at: string; segments: Array<{ file: string; size: number }> }
+  | { op: 'part'; uploadId: string; n: number; size: number; md5: string }
+  /** The upload's parts are gone: assembled into an object, or dropped by an abort. */
+  | { op: 'parts_done'; uploadId: string };
 
 /** An uploaded part of a multipart upload. */
 export interface StoredPart extends Segment {
@@ -67,11 +77,42 @@ export class ObjectStore {
   private readonly partDir: string;
   private readonly tmpDir: string;
 
-  constructor(readonly root: string) {
+  /**
+   * `journal` (a persistent site): receives every metadata change before it is answered, and
+   * the bytes stay on {@link close}. Temp files a killed process left are removed.
+   */
+  constructor(readonly root: string, private readonly journal?: (change: ObjectChange) => void) {
     this.objectDir = join(root, 'objects');
     this.partDir = join(root, 'parts');
     this.tmpDir = join(root, 'tmp');
+    rmSync(this.tmpDir, { recursive: true, force: true });
     for (const d of [this.objectDir, this.partDir, this.tmpDir]) mkdirSync(d, { recursive: true });
+  }
+
+  /** Applies a journalled change at start (nothing is removed: the files are as they were left). */
+  replay(change: ObjectChange): void {
+    switch (change.op) {
+      case 'object': {
+        const segments = change.segments.map((s) => ({ path: join(this.root, s.file), size: s.size }));
+        // Bytes removed by hand since: the object is gone, as on a bucket that lost it.
+        if (segments.every((s) => existsSync(s.path))) this.objects.set(change.key, { key: change.key, size: change.size, etag: change.etag, contentType: change.contentType, lastModified: new Date(change.at), segments });
+        else this.objects.delete(change.key);
+        return;
+      }
+      case 'part': {
+        const md5 = Buffer.from(change.md5, 'hex');
+        let parts = this.parts.get(change.uploadId);
+        if (!parts) this.parts.set(change.uploadId, (parts = new Map()));
+        parts.set(change.n, { path: this.partPath(change.uploadId, change.n), size: change.size, md5, etag: `"${change.md5}"` });
+        return;
+      }
+      case 'parts_done':
+        this.parts.delete(change.uploadId);
+    }
+  }
+
+  private partPath(uploadId: string, n: number): string {
+    return join(this.partDir, digestName(uploadId), String(n));
   }
 
   /**
@@ -139,14 +180,14 @@ export class ObjectStore {
 
   /** Puts received bytes in place as part `n` of `uploadId` (a re-PUT overwrites). */
   async commitPart(uploadId: string, n: number, received: Received): Promise<StoredPart> {
-    const dir = join(this.partDir, digestName(uploadId));
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, String(n));
+    const path = this.partPath(uploadId, n);
+    mkdirSync(join(path, '..'), { recursive: true });
     await rename(received.tmpPath, path);
     const part: StoredPart = { path, size: received.size, md5: received.md5, etag: `"${received.md5.toString('hex')}"` };
     let parts = this.parts.get(uploadId);
     if (!parts) this.parts.set(uploadId, (parts = new Map()));
     parts.set(n, part);
+    this.journal?.({ op: 'part', uploadId, n, size: part.size, md5: received.md5.toString('hex') });
     return part;
   }
 
@@ -161,15 +202,18 @@ export class ObjectStore {
     const listed = partNumbers.map((n) => parts.get(n)!);
     const keep = new Set(listed.map((p) => p.path));
     for (const p of parts.values()) if (!keep.has(p.path)) await unlink(p.path).catch(() => undefined);
-    this.parts.delete(uploadId);
     const etag = `"${createHash('md5').update(Buffer.concat(listed.map((p) => p.md5))).digest('hex')}-${listed.length}"`;
     const size = listed.reduce((sum, p) => sum + p.size, 0);
-    return this.remember({ key, size, etag, contentType, lastModified: new Date(), segments: listed.map(({ path, size: s }) => ({ path, size: s })) });
+    const obj = this.remember({ key, size, etag, contentType, lastModified: new Date(), segments: listed.map(({ path, size: s }) => ({ path, size: s })) });
+    this.parts.delete(uploadId);
+    this.journal?.({ op: 'parts_done', uploadId });
+    return obj;
   }
 
   /** Drops every part of `uploadId`. */
   async dropParts(uploadId: string): Promise<void> {
     this.parts.delete(uploadId);
+    this.journal?.({ op: 'parts_done', uploadId });
     await rm(join(this.partDir, digestName(uploadId)), { recursive: true, force: true });
   }
 
@@ -196,16 +240,20 @@ export class ObjectStore {
     return Readable.from(segments(), { objectMode: false });
   }
 
-  /** Removes every stored byte. */
+  /** Removes every stored byte (a persistent site's stay for its next start). */
   close(): void {
     this.objects.clear();
     this.parts.clear();
-    rmSync(this.root, { recursive: true, force: true });
+    if (!this.journal) rmSync(this.root, { recursive: true, force: true });
   }
 
   private remember(obj: StoredObject): StoredObject {
     const previous = this.objects.get(obj.key);
     this.objects.set(obj.key, obj);
+    this.journal?.({
+      op: 'object', key: obj.key, size: obj.size, etag: obj.etag, contentType: obj.contentType, at: obj.lastModified.toISOString(),
+      segments: obj.segments.map((s) => ({ file: relative(this.root, s.path), size: s.size })),
+    });
     // A replaced multipart object's segments are part files no other object uses.
     if (previous) {
       const kept = new Set(obj.segments.map((s) => s.path));

@@ -5,6 +5,7 @@ import { lookup } from 'mime-types';
 import type { EmulatorContext } from '../context.js';
 import { MultipartRegistry, type UploadTarget } from './multipart.js';
 import { ObjectStore } from './object-store.js';
+import { openPersistentFiles } from './persist.js';
 import { signatureOf } from '../issued.js';
 import { builtinStorage, type StorageBackend } from './storage-backend.js';
 
@@ -22,17 +23,26 @@ export interface FileState {
   timers: Set<NodeJS.Timeout>;
   /** Last init timestamp handed out (epoch ms), so every init gets a distinct one. */
   lastTimestamp: number;
+  /** A persistent site's files journal (closed with the service). */
+  journal?: { close(): void };
 }
 
 /**
- * Creates the state; built-in bytes go to a fresh folder under `dataDir` (never shared by two
- * sites). `external` replaces the built-in storage for `s3` uploads.
+ * Creates the state. A persistent site reads its bytes, uploads and sessions back from the data
+ * folder (`persist.ts`); otherwise built-in bytes go to a fresh folder under `dataDir` (never
+ * shared by two sites), removed on close. `external` replaces the built-in storage for `s3` uploads.
  */
 export function createFileState(ctx: EmulatorContext, external?: StorageBackend): FileState {
+  const timers = new Set<NodeJS.Timeout>();
+  if (ctx.options.persistent) {
+    const { objects, multipart, sgUploads, journal } = openPersistentFiles(ctx.options.dataDir, ctx.counters);
+    const storage = recordingSignatures(ctx, external ?? builtinStorage(ctx, objects));
+    return { ctx, objects, storage, multipart, sgUploads, timers, lastTimestamp: 0, journal };
+  }
   const root = join(ctx.options.dataDir, `storage-${process.pid}-${randomBytes(4).toString('hex')}`);
   const objects = new ObjectStore(root);
   const storage = recordingSignatures(ctx, external ?? builtinStorage(ctx, objects));
-  return { ctx, objects, storage, multipart: new MultipartRegistry(), sgUploads: new Map(), timers: new Set(), lastTimestamp: 0 };
+  return { ctx, objects, storage, multipart: new MultipartRegistry(), sgUploads: new Map(), timers, lastTimestamp: 0 };
 }
 
 /** `backend` with every URL it signs recorded in the site's issued-secrets log. */

@@ -55,6 +55,7 @@ async function completeMultipart(state: FileState, t: ResolvedTarget, info: Json
     if (refusal.code !== 'NoSuchUpload') session.state = 'open';
     throw completionError(refusal.code, refusal.message);
   }
+  state.multipart.close(session, 'completed');
   state.ctx.counters.multipartClosed();
   return session.key;
 }
@@ -106,7 +107,7 @@ export async function handleAbort(state: FileState, req: IncomingMessage, res: S
   if (missing.length > 0) throw missingParams(missing);
   const session = typeof flat.upload_id === 'string' ? state.multipart.openSession(flat.upload_id) : undefined;
   if (!session) throw new ApiError(400, 103, 'Failed to abort S3 multipart upload', null);
-  session.state = 'aborted';
+  state.multipart.close(session, 'aborted');
   state.ctx.counters.multipartClosed();
   await state.storage.abortMultipart(session.uploadId, session.key);
   sendEmpty(res, 204);

@@ -18,6 +18,22 @@ export interface Link {
   id: number;
 }
 
+/** A row change, as a persistent site journals it (`store/persist.ts`). */
+export type StoreChange =
+  | { op: 'insert'; type: string; fields: Record<string, unknown> }
+  | { op: 'set'; type: string; id: number; fields: Record<string, unknown> }
+  | { op: 'retire' | 'revive'; type: string; id: number };
+
+/**
+ * Receives every row change: `record` as it happens (the values are live objects: copy or
+ * serialize them at once), then `commit` once it stands or `rollback` when a transaction undid it.
+ */
+export interface ChangeSink {
+  record(change: StoreChange): void;
+  commit(): void;
+  rollback(): void;
+}
+
 /** The emulator's store; implements the shared {@link EntityStore} seam plus what the API needs. */
 export class MemoryStore implements EntityStore {
   readonly types: Map<string, TypeDef> = buildSchema();
@@ -29,6 +45,8 @@ export class MemoryStore implements EntityStore {
   private readonly indexes = new Map<string, Map<string, FieldIndex>>();
   /** Grows with every change to any row: what a cached read result is checked against. */
   version = 0;
+  /** Set on a persistent site once it is seeded and replayed; unset, nothing extra is done. */
+  changes: ChangeSink | undefined;
 
   constructor() {
     for (const [name, def] of this.types) {
@@ -88,6 +106,7 @@ export class MemoryStore implements EntityStore {
       if (indexes) for (const [field, index] of indexes) index.remove(rec.fields[field], rec);
       this.nextId.set(type, previousNext);
     });
+    if (this.changes) this.changed({ op: 'insert', type, fields });
     return rec;
   }
 
@@ -112,6 +131,7 @@ export class MemoryStore implements EntityStore {
       Object.assign(rec.fields, fields);
       if (!('updated_at' in fields)) rec.fields.updated_at = isoSeconds();
     }, Object.keys(fields));
+    if (this.changes) this.changed({ op: 'set', type, id, fields: Object.fromEntries([...Object.keys(fields), 'updated_at'].map((k) => [k, rec.fields[k]])) });
     this.journal?.push(() => reindex(() => {
       Object.assign(rec.fields, before);
       for (const key of absent) delete rec.fields[key];
@@ -154,6 +174,7 @@ export class MemoryStore implements EntityStore {
     rec.retired = retired;
     this.version++;
     this.journal?.push(() => void (rec.retired = !retired));
+    if (this.changes) this.changed({ op: retired ? 'retire' : 'revive', type, id });
     return true;
   }
 
@@ -186,14 +207,23 @@ export class MemoryStore implements EntityStore {
     const journal: Array<() => void> = [];
     this.journal = journal;
     try {
-      return fn();
+      const result = fn();
+      this.changes?.commit();
+      return result;
     } catch (err) {
       for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
       this.version++;
+      this.changes?.rollback();
       throw err;
     } finally {
       this.journal = undefined;
     }
+  }
+
+  /** Hands a change to the sink; outside a transaction it stands at once. */
+  private changed(change: StoreChange): void {
+    this.changes!.record(change);
+    if (!this.journal) this.changes!.commit();
   }
 
   private table(type: string): Map<number, StoredRecord> {
