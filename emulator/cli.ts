@@ -13,6 +13,8 @@ const USAGE = `usage: shotgrid-emulator [--port N] [--host H] [--storage s3|sg] 
                          [--transcode-delay MS] [--transcode-fail] [--faults JSON|kind=rate,...]
                          [--seed N] [--seed-records N] [--bandwidth BYTES_PER_S] [--latency MS] [--data DIR] [--verbose]
                          [--s3 ENV_JSON | --s3-endpoint URL --s3-bucket NAME [--s3-region R]]
+  --data DIR: keep the site in DIR (records, stored bytes, open multipart uploads) and start
+  from it again next time, also after a kill; without it the site starts afresh and keeps nothing.
   --s3 FILE: keep uploads in an external S3 bucket (the JSON npm run s3:start writes; or
   SG_EMULATOR_S3=FILE). --s3-endpoint takes the keys from SG_EMULATOR_S3_ACCESS_KEY_ID and
   SG_EMULATOR_S3_SECRET_ACCESS_KEY. Needs the dev dependency @aws-sdk/client-s3.`;

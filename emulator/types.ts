@@ -176,7 +176,12 @@ export interface EmulatorOptions {
   seed?: number;
   /** Traffic shaping. */
   shaping?: ShapingOptions;
-  /** Folder for stored bytes (default: a fresh temp folder, removed on close). */
+  /**
+   * A folder to keep the site in: records, stored bytes and open multipart uploads outlive the
+   * emulator (a stop or a kill) and come back when it starts again on the same folder (see
+   * emulator/README.md, "Persistence"). Default: a fresh temp folder, removed on close, nothing
+   * kept.
+   */
   dataDir?: string;
   /** Extra seeded records: number of Shots per Sequence etc. (default small studio). */
   seedScale?: number;
