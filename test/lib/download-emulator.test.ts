@@ -55,7 +55,7 @@ test('storage 503 ×2 and a stall are retried', { skip: builtinOnly('storage GET
 
   env.emu.faults.script({ ...onStorage, kind: 'stall', stallMs: 10_000 });
   start = env.emu.counters.snapshot();
-  result = await env.sg.download(field(), 'buffer');
+  result = await env.client({ timeouts: { stall: 2000 } }).download(field(), 'buffer');
   assert.equal(result.attempts, 2);
   assert.equal((await settledRouteDelta(env.emu, start, 'download', { 200: 1 }))[200], 1);
 });

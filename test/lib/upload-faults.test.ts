@@ -72,7 +72,7 @@ test('single PUT: a stall is abandoned after the stall timeout and retried', { s
   const id = await env.version();
   env.emu.faults.script({ route: 'storage_put', kind: 'stall', stallMs: 10_000 });
   const start = env.emu.counters.snapshot();
-  const result = await env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, small);
+  const result = await env.client({ timeouts: { stall: 2000 } }).upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, small);
   assert.equal(result.attempts, 2);
   assert.equal((routeDelta(env.emu, start, 'storage_put')[200]), 1);
   await roundTrip(id, small);
