@@ -121,8 +121,8 @@ export const READ_AHEAD_PAGES = 4;
  * Pages requested ahead by `find`, which holds every record anyway (so the look-ahead costs no
  * memory the result would not): the client's default connection budget (10) less one for the
  * count. 50,000 records in 5,000-record pages then take two round trips in series after the first
- * page (pages 2-10 with the count), not ten (bench P12). The client's `maxConnections` limiter
- * still caps what is on the wire.
+ * page (page 2 with the count, then pages 3-10 together), not nine (bench P12). The client's
+ * `maxConnections` limiter still caps what is on the wire.
  */
 export const FIND_READ_AHEAD_PAGES = 9;
 
@@ -135,9 +135,10 @@ interface PageFetch {
 
 /**
  * Yields the matching records a page at a time (cut to `limit`), in the order of a sequential
- * read. After a full first page, the record count is asked for alongside the next pages, and up
- * to `ahead` pages are in flight while the caller handles the current one; the
- * count says where the result ends, so no empty page is needed to prove it.
+ * read. After a full first page, the record count is asked for alongside the next page; once it
+ * is known, up to `ahead` pages are in flight while the caller handles the current one. The count
+ * says where the result ends, so no page past the end is asked for and no empty page is needed
+ * to prove it (without a count, the read goes on to a short page).
  *
  * Consistency (the site's pages are offsets in a sorted list): with the default order (id
  * ascending) a record created during the read sorts after every existing one and shifts no page,
@@ -159,9 +160,10 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   // Last page to read: the one holding `limit`, then also the count's last page once known.
   let lastPage = plan.singlePage ? plan.firstPage : plan.firstPage - 1 + Math.ceil(plan.limit / plan.pageSize);
   let counting = false;
-  // While the count is on its way, pages past the first batch wait for it: it may say the result
-  // ends within the batch, and a page past the end would be a request for nothing.
+  // While the count is on its way only the next page is asked for: the count may say the result
+  // ends there, and a page past the end is a request for nothing (the site still runs the query).
   let countPending = false;
+  let countSettled: Promise<void> = Promise.resolve();
   const launch = (): void => {
     // Linked to this read's own controller, which is aborted when the read ends.
     const own = linkSignals(controller.signal).controller;
@@ -171,7 +173,7 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
     inFlight.push({ number: next++, records, controller: own });
   };
   const fill = (): void => {
-    const upTo = countPending ? Math.min(lastPage, plan.firstPage + ahead) : lastPage;
+    const upTo = countPending ? Math.min(lastPage, plan.firstPage + 1) : lastPage;
     while (inFlight.length < ahead && next <= upTo) launch();
   };
   const endAt = (page: number): void => {
@@ -182,8 +184,11 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   let yielded = 0;
   try {
     launch();
-    while (inFlight.length > 0) {
-      const current = inFlight[0]!;
+    for (;;) {
+      // Every page asked for so far is read: the count says whether there are more.
+      if (inFlight.length === 0 && countPending) await countSettled;
+      const current = inFlight[0];
+      if (current === undefined) return;
       if (current.number > lastPage) return;
       let records: ShotGridRecord[];
       try {
@@ -205,7 +210,7 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
           countPending = false;
           fill();
         };
-        countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
+        countSettled = countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
           (count) => {
             endAt(Math.max(current.number, Math.ceil(count / plan.pageSize)));
             settled();
