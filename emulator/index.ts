@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Site } from './api/site.js';
+import { restoreField } from './api/schema-admin.js';
 import { TokenService } from './api/token-service.js';
 import { openDataDir, type DataDir } from './data-dir.js';
 import { createIssuedLog } from './issued.js';
@@ -103,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (resolved.seedRecords > 0) {
       seedRecords(store, resolved.seedRecords, { script: { type: 'ApiUser', id: SEEDED.apiUser }, artist: { type: 'HumanUser', id: SEEDED.demoUser } });
     }
-    if (folder) records = persistRecords(store, dataDir);
+    if (folder) records = persistRecords(store, dataDir, { field: restoreField });
   } catch (err) {
     await ctx.files?.close().catch(() => undefined);
     folder?.release();

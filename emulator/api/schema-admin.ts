@@ -23,10 +23,26 @@ interface FieldAdmin {
 }
 const admins = new WeakMap<Site['store'], FieldAdmin>();
 
-function adminOf(site: Site): FieldAdmin {
+function adminOf(site: Pick<Site, 'store'>): FieldAdmin {
   let admin = admins.get(site.store);
   if (!admin) admins.set(site.store, (admin = { created: new Set(), retired: new Map() }));
   return admin;
+}
+
+/** Puts a journalled field change back at start (a persistent site, `store/persist.ts`). */
+export function restoreField(store: Site['store'], type: string, def: FieldDef, state: 'live' | 'retired'): void {
+  const { created, retired } = adminOf({ store });
+  const key = `${type}.${def.name}`;
+  if (state === 'live') {
+    store.typeDef(type)!.fields.set(def.name, def);
+    created.add(key);
+    retired.delete(key);
+  } else {
+    store.typeDef(type)!.fields.delete(def.name);
+    created.delete(key);
+    retired.set(key, def);
+  }
+  store.version++;
 }
 
 /** `[{property_name, value}]` as a map; anything else is a 400 naming `properties`. */
@@ -91,6 +107,7 @@ export async function handleFieldCreate(site: Site, r: ApiRequest, type: string)
   applyProperties(site, def, props);
   fields.set(name, def);
   created.add(`${type}.${name}`);
+  site.store.fieldChanged(type, def, 'live');
   sendJson(r.res, 201, { data: fieldSchema(site, type, def, false), links: { self: self(r, type, name) } });
 }
 
@@ -107,6 +124,7 @@ export async function handleFieldUpdate(site: Site, r: ApiRequest, type: string,
   const body = await readObjectBody(r);
   const def = liveField(site, type, field);
   applyProperties(site, def, properties(body));
+  site.store.fieldChanged(type, def, 'live');
   sendJson(r.res, 200, { data: fieldSchema(site, type, def, false), links: { self: self(r, type, field) } });
 }
 
@@ -120,6 +138,7 @@ export function handleFieldDelete(site: Site, r: ApiRequest, type: string, field
   created.delete(`${type}.${field}`);
   retired.set(`${type}.${field}`, def);
   site.store.version++;
+  site.store.fieldChanged(type, def, 'retired');
   sendEmpty(r.res, 204);
 }
 
@@ -136,5 +155,6 @@ export async function handleFieldRevive(site: Site, r: ApiRequest, type: string,
   created.add(`${type}.${field}`);
   site.store.typeDef(type)!.fields.set(field, def);
   site.store.version++;
+  site.store.fieldChanged(type, def, 'live');
   sendEmpty(r.res, 204);
 }

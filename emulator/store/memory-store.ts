@@ -22,7 +22,9 @@ export interface Link {
 export type StoreChange =
   | { op: 'insert'; type: string; fields: Record<string, unknown> }
   | { op: 'set'; type: string; id: number; fields: Record<string, unknown> }
-  | { op: 'retire' | 'revive'; type: string; id: number };
+  | { op: 'retire' | 'revive'; type: string; id: number }
+  /** A field made, changed, retired or revived through the schema API, as it stands after it. */
+  | { op: 'field'; type: string; def: FieldDef; state: 'live' | 'retired' };
 
 /**
  * Receives every row change: `record` as it happens (the values are live objects: copy or
@@ -218,6 +220,11 @@ export class MemoryStore implements EntityStore {
     } finally {
       this.journal = undefined;
     }
+  }
+
+  /** A field administration change, for a persistent site (the schema API keeps its own books). */
+  fieldChanged(type: string, def: FieldDef, state: 'live' | 'retired'): void {
+    if (this.changes) this.changed({ op: 'field', type, def, state });
   }
 
   /** Hands a change to the sink; outside a transaction it stands at once. */

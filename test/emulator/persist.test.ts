@@ -1,6 +1,7 @@
 /**
  * A persistent site (`--data DIR`): records, stored objects and open multipart uploads come back
- * after a restart with the same folder — after a graceful stop and after SIGKILL of the CLI —
+ * (and fields made through the schema API) after a restart with the same folder — after a
+ * graceful stop and after SIGKILL of the CLI —
  * and tokens and signed links handed out before it still work. A torn last journal line is
  * ignored; a rolled-back batch was never journalled; one emulator per folder.
  */
@@ -40,7 +41,13 @@ describe('persistent site (--data)', () => {
       const kept = await create(first, 'versions', { code: 'persist kept', project: { type: 'Project', id: 1 } });
       const gone = await create(first, 'versions', { code: 'persist gone', project: { type: 'Project', id: 1 } });
       const back = await create(first, 'shots', { code: 'persist back', project: { type: 'Project', id: 1 } });
-      assert.equal((await first.call('PUT', `/api/v1/entity/versions/${kept}`, { body: { description: 'changed', sg_status_list: 'apr' } })).status, 200);
+      // Field administration: a field made and changed through the schema API, another retired.
+      const made = await first.call('POST', '/api/v1/schema/Version/fields', { body: { data_type: 'text', properties: [{ property_name: 'name', value: 'Persist Note' }] } });
+      assert.equal(made.status, 201, made.text);
+      assert.equal((await first.call('PUT', '/api/v1/schema/Version/fields/sg_persist_note', { body: { properties: [{ property_name: 'description', value: 'kept' }] } })).status, 200);
+      assert.equal((await first.call('POST', '/api/v1/schema/Version/fields', { body: { data_type: 'number', properties: [{ property_name: 'name', value: 'Persist Gone' }] } })).status, 201);
+      assert.equal((await first.call('DELETE', '/api/v1/schema/Version/fields/sg_persist_gone')).status, 204);
+      assert.equal((await first.call('PUT', `/api/v1/entity/versions/${kept}`, { body: { description: 'changed', sg_status_list: 'apr', sg_persist_note: 'note' } })).status, 200);
       assert.equal((await first.call('DELETE', `/api/v1/entity/versions/${gone}`)).status, 204);
       assert.equal((await first.call('DELETE', `/api/v1/entity/shots/${back}`)).status, 204);
       assert.equal((await first.call('POST', `/api/v1/entity/shots/${back}?revive=true`)).status, 200);
@@ -64,6 +71,13 @@ describe('persistent site (--data)', () => {
       const read = await second.call('GET', `/api/v1/entity/versions/${kept}?fields=code,description,sg_status_list`, { token: first.token });
       assert.equal(read.status, 200, `a token from before the restart is still valid: ${read.text}`);
       assert.deepEqual(read.body.data.attributes, { code: 'persist kept', description: 'changed', sg_status_list: 'apr' });
+      assert.equal((await second.call('GET', `/api/v1/entity/versions/${kept}?fields=sg_persist_note`)).body.data.attributes.sg_persist_note, 'note');
+      const field = await second.call('GET', '/api/v1/schema/Version/fields/sg_persist_note');
+      assert.equal(field.status, 200, field.text);
+      assert.equal(field.body.data.description.value, 'kept');
+      assertError(await second.call('GET', '/api/v1/schema/Version/fields/sg_persist_gone'), 404, 103);
+      // Still retired (its name stays taken), so it can be revived.
+      assert.equal((await second.call('POST', '/api/v1/schema/Version/fields/sg_persist_gone', { body: { revive: true } })).status, 204);
       assertError(await second.call('GET', `/api/v1/entity/versions/${gone}`), 404, 104);
       assert.equal((await second.call('GET', `/api/v1/entity/shots/${back}?fields=code`)).body.data.attributes.code, 'persist back');
       const revived = await second.call('POST', `/api/v1/entity/versions/${gone}?revive=true`);
