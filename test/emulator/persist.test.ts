@@ -57,6 +57,12 @@ describe('persistent site (--data)', () => {
         { request_type: 'update', entity: 'Version', record_id: 999_999, data: { description: 'x' } },
       ] } });
       assert.ok(batch.status >= 400, batch.text);
+      // An sg-storage upload whose bytes were PUT before the stop is completed after it.
+      first.emu.configure({ storage: 'sg' });
+      const sgInit = await initUpload(first, `versions/${kept}/sg_uploaded_movie`, 'sg.mov');
+      const sgBytes = bytesOf(70_000, 9);
+      const sgPut = await putBytes(sgInit.body.links.upload, sgBytes);
+      assert.equal(sgPut.status, 200, sgPut.text);
       // A second emulator on the same folder is refused while the first runs.
       await assert.rejects(startEmulator({ dataDir: dir }), /in use by another emulator/);
       await first.close();
@@ -84,6 +90,13 @@ describe('persistent site (--data)', () => {
       assert.equal(revived.body.meta.did_revive, true, 'the deleted Version came back retired, not lost');
       const rolledBack = await second.search('Version', { filters: [['code', 'is', 'persist rolled back']] });
       assert.deepEqual(rolledBack.body.data, []);
+      second.emu.configure({ storage: 'sg' });
+      const sgReply = JSON.parse(sgPut.text) as { data: { upload_id: string }; links: { complete_upload: string } };
+      const sgDone = await completeUpload(second, sgReply.links.complete_upload, { ...sgInit.body.data, upload_id: sgReply.data.upload_id });
+      assert.equal(sgDone.status, 201, sgDone.text);
+      const sgValue = (await readField(second, 'versions', kept, 'sg_uploaded_movie')) as { url: string; name: string };
+      assert.equal(sgValue.name, 'sg.mov');
+      assert.ok((await getBytes(sgValue.url)).body.equals(sgBytes), 'the sg upload, byte-exact');
       const later = await create(second, 'versions', { code: 'persist later', project: { type: 'Project', id: 1 } });
       assert.ok(later > gone, `ids go on after the journalled ones (${later} > ${gone})`);
       await second.close();
@@ -108,6 +121,7 @@ describe('persistent site (--data)', () => {
       const single = await create(site, 'versions', { code: 'persist single', project: { type: 'Project', id: 1 } });
       const resumed = await create(site, 'versions', { code: 'persist resumed', project: { type: 'Project', id: 1 } });
       const abandoned = await create(site, 'versions', { code: 'persist abandoned', project: { type: 'Project', id: 1 } });
+      const late = await create(site, 'versions', { code: 'persist completed late', project: { type: 'Project', id: 1 } });
       const small = bytesOf(300_000, 7);
       await uploadSingle(site, `versions/${single}/sg_uploaded_movie`, 'single.mov', small);
 
@@ -118,6 +132,9 @@ describe('persistent site (--data)', () => {
       const link3 = await partUrl(site, open, 3);
       const other = await multipartInit(site, `versions/${abandoned}/sg_uploaded_movie`, 'abandoned.mov');
       await putPart(site, other, 1, p1);
+      const lateInit = await initUpload(site, `versions/${late}/sg_uploaded_movie`, 'late.mov');
+      const lateBytes = bytesOf(200_000, 5);
+      assert.equal((await putBytes(lateInit.body.links.upload, lateBytes)).status, 200);
 
       child.kill('SIGKILL');
       await once(child, 'exit');
@@ -140,6 +157,11 @@ describe('persistent site (--data)', () => {
       assert.ok(got.body.equals(Buffer.concat([p1, p2, p3])), 'parts from before and after the kill, byte-exact');
       const attachments = await site.call('POST', '/api/v1/entity/attachments/_search', { type: 'application/vnd+shotgun.api3_array+json', body: { filters: [['original_fname', 'is', 'resumed.mov']] } });
       assert.equal(attachments.body.data.length, 1, 'one Attachment');
+
+      // A single PUT made before the kill is completed after it.
+      assert.equal((await completeUpload(site, lateInit.body.links.complete_upload, lateInit.body.data)).status, 201);
+      const lateValue = (await readField(site, 'versions', late, 'sg_uploaded_movie')) as { url: string };
+      assert.ok((await getBytes(lateValue.url)).body.equals(lateBytes), 'the single PUT from before the kill, byte-exact');
 
       // The other open upload is aborted after the restart; its parts are gone with it.
       const abort = await site.call('POST', `${other.body.links.complete_upload}/multipart_abort`, { body: other.body.data });
