@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../emulator/index.js';
 import { assertError, openSite, scriptToken, type Answer, type TestSite } from './api-helpers.js';
+import { portBelowEphemeralRange } from './ports.js';
 import { bytesOf, completeUpload, getBytes, initUpload, putBytes, quotedMd5, readField, s3Code, uploadSingle } from './files-helpers.js';
 
 const CLI = join(__dirname, '..', '..', 'emulator', 'cli.js');
@@ -114,9 +115,9 @@ describe('persistent site (--data)', () => {
     const dir = freshDir();
     let child: ChildProcess | undefined;
     try {
-      let cli = await startCli(['--port', '0', '--data', dir, '--transcode-delay', '50']);
+      const port = String(await portBelowEphemeralRange());
+      let cli = await startCli(['--port', port, '--data', dir, '--transcode-delay', '50']);
       child = cli.child;
-      const port = new URL(cli.url).port;
       const site = await cliSite(cli.ready);
       const single = await create(site, 'versions', { code: 'persist single', project: { type: 'Project', id: 1 } });
       const resumed = await create(site, 'versions', { code: 'persist resumed', project: { type: 'Project', id: 1 } });

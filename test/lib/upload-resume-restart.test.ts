@@ -14,6 +14,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShotGridClient } from '../../lib/index.js';
+import { portBelowEphemeralRange } from '../emulator/ports.js';
 import type { EmulatorChildMessage } from './fixtures/emulator-child.js';
 import { builtinOnly, sha256File } from './fixtures/transfer-env.js';
 import type { ResumeChildJob, ResumeChildMessage } from './fixtures/resume-child.js';
@@ -98,7 +99,8 @@ test('the uploader and the emulator both killed mid-multipart, the emulator rest
   const path = join(work, 'restart.mov');
   makeFile(path, size);
 
-  let emu = await startEmulatorChild({ dataDir, transcodeDelay: 50 });
+  const port = await portBelowEphemeralRange();
+  let emu = await startEmulatorChild({ dataDir, transcodeDelay: 50, port });
   let sg: ShotGridClient | undefined;
   try {
     const site = emu.url;
@@ -116,7 +118,7 @@ test('the uploader and the emulator both killed mid-multipart, the emulator rest
     const saved = Object.keys(savedParts).length;
     assert.ok(saved >= 2 && saved < partCount, `the state holds the parts stored before the kill (${saved} of ${partCount})`);
 
-    emu = await startEmulatorChild({ dataDir, transcodeDelay: 50, port: Number(new URL(site).port) });
+    emu = await startEmulatorChild({ dataDir, transcodeDelay: 50, port });
     assert.equal(emu.url, site, 'the same address again');
     assert.equal((await emu.counters()).multipartOpen, 1, 'the killed upload is still open after the restart');
 
