@@ -13,8 +13,9 @@
  * - the completion lists every part's ETag as the storage gave it: S3 refuses a list that does
  *   not match what it holds.
  *
- * The state is removed when the upload completes or is aborted (a failure, the caller's
- * signal). States not updated for `resumeMaxAge` are swept: their uploads aborted on the site.
+ * The state is written as soon as the site opens the upload (before any part), removed when the
+ * upload completes or is aborted (a failure, the caller's signal), and discarded (its upload
+ * aborted) when a `skipIfSame` check finds the target already holds the file. States not updated for `resumeMaxAge` are swept: their uploads aborted on the site.
  * One process at a time per state folder: uploads of the same state in this process never
  * share it (the second one runs without resume).
  */
@@ -77,6 +78,22 @@ async function sweep(api: ApiCaller, dir: string, maxAge: number): Promise<void>
     if (state && state.site === api.siteUrl.origin) await abortUpload(api, state.session);
     await removeState(path).catch(() => undefined);
   }
+}
+
+/**
+ * Forgets a saved upload of this file to this target that is no longer needed because the target
+ * already holds the file (a `skipIfSame` skip: another run, process or worker finished it): its
+ * multipart upload is aborted on the site and the state removed, so nothing stays open until the
+ * sweep. Best effort; a state in use by an upload of this process is left to that upload.
+ */
+export async function discardResume(api: ApiCaller, options: { resumeDir?: unknown; resumeMaxAge?: unknown }, target: UploadTarget, local: UploadSourceFile, fileName: string): Promise<void> {
+  const { dir } = checkOptions(options.resumeDir, options.resumeMaxAge);
+  const path = join(dir, stateFileName(api.siteUrl.origin, target, local.path, fileName));
+  if (active.has(path)) return;
+  const saved = await readState(path);
+  if (!saved) return;
+  if (saved.site === api.siteUrl.origin) await abortUpload(api, saved.session);
+  await removeState(path).catch(() => undefined);
 }
 
 /**

@@ -26,7 +26,7 @@ import { ProgressReporter } from './progress.js';
 import { putToStorage, putWithRetries, type StoragePutResult } from './storage-put.js';
 import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
 import { findSameFile, oneAfterAnother, sameUploadKey, skippedResult } from './skip-same.js';
-import { checkResumeOptions, openResume } from './resume-upload.js';
+import { checkResumeOptions, discardResume, openResume } from './resume-upload.js';
 import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
 
 function configError(message: string): ShotGridError {
@@ -141,7 +141,10 @@ async function uploadUntimed(api: ApiCaller, targetIn: UploadTarget, path: strin
   const plan = planUpload(local.size, options);
   return oneAfterAnother(api, sameUploadKey(target, local, fileName), options.signal, async () => {
     const same = await findSameFile(api, target, local, fileName, plan, options.signal);
-    return same ? skippedResult(targetIn, same) : transferFile(api, targetIn, path, options);
+    if (!same) return transferFile(api, targetIn, path, options);
+    // A run cut off by a crash may have left this file's multipart upload open: not needed now.
+    if (options.resumeDir !== undefined) await discardResume(api, options, target, local, fileName);
+    return skippedResult(targetIn, same);
   });
 }
 
@@ -166,14 +169,21 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     // (one round trip less in series on a distant site, bench P11). The state must be known
     // before the completion; it is awaited here so that no byte is sent for an upload that
     // cannot finish (a new multipart upload is then aborted; a resumed one is kept for later).
-    const [inited, looked] = await Promise.allSettled([resume?.session ? Promise.resolve(resume.session) : initUpload(api, target, fileName, plan.multipart, signal), probe.before(signal)]);
+    // A new multipart upload's state is written as soon as the site names it, before anything
+    // else is awaited: a crash from then on leaves a state that the next run resumes or aborts.
+    const init = resume?.session
+      ? Promise.resolve(resume.session)
+      : initUpload(api, target, fileName, plan.multipart, signal).then(async (s) => {
+        await resume?.started(s);
+        return s;
+      });
+    const [inited, looked] = await Promise.allSettled([init, probe.before(signal)]);
     if (inited.status === 'rejected') throw inited.reason;
     session = inited.value;
     if (looked.status === 'rejected') {
       if (session.multipart && !resume?.session) await abortUpload(api, session);
       throw looked.reason;
     }
-    if (resume && !resume.session) await resume.started(session);
   } catch (err) {
     await resume?.close();
     throw err;

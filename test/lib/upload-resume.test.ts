@@ -199,6 +199,83 @@ test('a saved upload the storage no longer knows starts over once, cleanly', { s
   rmSync(back);
 });
 
+/** Resolves once a state file exists (polled), or rejects after `ms`. */
+async function stateAppears(ms: number): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const [name] = stateFiles();
+    if (name) return name;
+    if (Date.now() > until) throw new Error(`no state file within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('the state is written as soon as the site opens the upload: killed before any part, the next run carries on with that upload', { skip: storageOnly }, async () => {
+  const size = 12 * MiB;
+  const partSize = 5 * MiB;
+  const path = makeFile('resume_early.mov', size, 'early');
+  const id = await env.version('resume early');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir, concurrency: 2 };
+  const start = env.emu.counters.snapshot();
+  // The record read that runs beside the init hangs: the child is held after the site opened the
+  // upload and before any part is sent. The state must be on disk by then.
+  env.emu.faults.script({ route: 'api', kind: 'stall', method: 'GET', pathIncludes: `/entity/Version/${id}?`, stallMs: 60_000 });
+  const job: ResumeChildJob = { site: env.emu.url, scriptName: env.emu.credentials.scriptName, scriptKey: env.emu.credentials.scriptKey, path, target, options };
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'resume-child.js'), JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await stateAppears(30_000);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    env.emu.faults.clear();
+  }
+  assert.equal(env.emu.counters.snapshot().bytesStored - start.bytesStored, 0, 'killed before any part was stored');
+  assert.equal(env.emu.counters.snapshot().multipartOpen - start.multipartOpen, 1, 'the upload the site opened is still open');
+  assert.deepEqual(savedParts(), []);
+
+  const beforeResume = env.emu.counters.snapshot();
+  const second = await runChild(path, target, options);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  assert.deepEqual(routeDelta(env.emu, beforeResume, 'upload_init'), {}, 'the saved upload was carried on, not a new one');
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment');
+  assert.deepEqual(stateFiles(), []);
+  const back = join(env.dir, 'resume_early.back');
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path), 'byte-exact');
+  rmSync(back);
+});
+
+test('a skip (the field already holds the file) aborts the upload a killed run left open, and removes its state', { skip: storageOnly }, async () => {
+  const size = 24 * MiB;
+  const partSize = 5 * MiB;
+  const path = makeFile('resume_skip.mov', size, 'skip');
+  const id = await env.version('resume skip');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir, concurrency: 2, skipIfSame: true };
+  const start = env.emu.counters.snapshot();
+  const first = await runChild(path, target, options, Math.floor(size * 0.4));
+  assert.equal(first.killed, true);
+  assert.equal(stateFiles().length, 1, 'the killed upload left its state');
+  // Meanwhile another process (another worker, a person) uploads the same file to the field.
+  await env.sg.upload(target, path, { partSize, multipartThreshold: partSize });
+  assert.equal(env.emu.counters.snapshot().multipartOpen - start.multipartOpen, 1, 'the killed upload is still open');
+
+  const beforeRetry = env.emu.counters.snapshot();
+  const second = await runChild(path, target, options);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  assert.equal(second.result!.skipped, true, 'the field already holds the file');
+  assert.deepEqual(routeDelta(env.emu, beforeRetry, 'abort'), { 204: 1 }, 'the killed run\'s upload was aborted');
+  assert.equal(env.emu.counters.snapshot().bytesStored - beforeRetry.bytesStored, 0, 'no byte sent');
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment (the other process\'s)');
+  assert.deepEqual(stateFiles(), [], 'the state is removed');
+});
+
 test('resume options are checked: a bad folder value is SG_CONFIG before any request', async () => {
   const path = makeFile('resume_bad.mov', 6 * MiB, 'bad');
   await assert.rejects(env.sg.upload({ type: 'Version', id: 1 }, path, { multipartThreshold: 5 * MiB, resumeDir: '' }), { code: 'SG_CONFIG', message: /resumeDir/ });

@@ -28,6 +28,7 @@ import { pidOfPort } from './sockets.js';
 import { Traffic } from './traffic.js';
 import { verifySite } from './verify.js';
 import { copyInstall, installInto, layOut, packPackage, Worker, type WorkerSetup } from './workers.js';
+import { savedUploads, type SavedUpload } from './resume-states.js';
 
 const PREFIX = 'scale-';
 const say = (line: string): void => void process.stderr.write(`scale: ${line}\n`);
@@ -60,6 +61,35 @@ interface KillReport {
   interrupted: string[];
   bytesBefore: number;
   multipart: boolean;
+  /** The multipart uploads in the killed worker's resume state at the kill. */
+  saved: SavedUpload[];
+  /** How often each saved part had been stored at the kill (same order as `saved[i].parts`). */
+  storesBefore: number[][];
+  /** The multipart uploads of each saved upload's job at the kill. */
+  uploadsBefore: Map<string, Set<string>>;
+}
+
+/** How the restart treated the uploads the killed worker had saved. */
+interface ResumeReport {
+  /** Parts the killed worker's state recorded as stored (not sent again when resuming works). */
+  savedParts: number;
+  /** Saved parts sent again after the kill, under the same multipart upload. */
+  savedPartsResent: number;
+  /** Saved uploads (with parts, of jobs sent once) whose job stored parts under a new multipart upload after the kill. */
+  startedOver: number;
+}
+
+function resumeReport(kill: KillReport, traffic: Traffic, sentOnce: (jobId: string) => boolean): ResumeReport {
+  let savedParts = 0;
+  let savedPartsResent = 0;
+  let startedOver = 0;
+  kill.saved.forEach((u, i) => {
+    savedParts += u.parts.length;
+    savedPartsResent += u.parts.filter((p, k) => (traffic.partStores.get(u.uploadId)?.get(p) ?? 0) > kill.storesBefore[i]![k]!).length;
+    const before = kill.uploadsBefore.get(u.jobId) ?? new Set<string>();
+    if (u.parts.length > 0 && sentOnce(u.jobId) && [...(traffic.uploadsByJob.get(u.jobId) ?? [])].some((id) => !before.has(id))) startedOver++;
+  });
+  return { savedParts, savedPartsResent, startedOver };
 }
 
 async function main(): Promise<number> {
@@ -137,6 +167,8 @@ async function main(): Promise<number> {
     const rnd = new Prng(o.seed + 2);
     let next = 0;
     const duplicatesLater: Promise<void>[] = [];
+    /** Jobs the farm sends (or will send) more than once on purpose. */
+    const duplicated = new Set<string>();
 
     /** Publishes `count` jobs keeping `window` outstanding; returns jobs/min (first publish → last result). */
     const phase = async (count: number, window: number, duplicates: boolean, during?: (done: () => number) => Promise<void>): Promise<number> => {
@@ -151,6 +183,7 @@ async function main(): Promise<number> {
         await f.publish(job);
         if (!duplicates) continue;
         const r = rnd.next();
+        if (r < o.duplicateTwin + o.duplicateLater) duplicated.add(job.jobId);
         if (r < o.duplicateTwin) await f.publish(job);
         else if (r < o.duplicateTwin + o.duplicateLater) duplicatesLater.push(sleep(2000 + rnd.next() * 3000).then(() => f.publish(job)));
       }
@@ -179,8 +212,8 @@ async function main(): Promise<number> {
     say(`phase 3: ${rest} jobs, ${Math.round(o.duplicateLater * 100)} % sent again later, ${Math.round(o.duplicateTwin * 100)} % twice at once; a worker killed mid-upload; a 429 storm`);
     await phase(rest, o.windowPerWorker * workers.length, true, async (done) => {
       while (done() < rest * 0.3) await sleep(200);
-      kill = await killOneMidUpload(workers, traffic);
-      say(`SIGKILL ${kill.worker} with ${kill.interrupted.length} upload(s) in flight (${kill.interrupted.join(', ')}${kill.multipart ? ', multipart' : ''})`);
+      kill = await killOneMidUpload(workers, traffic, (id) => !duplicated.has(id));
+      say(`SIGKILL ${kill.worker} with ${kill.interrupted.length} upload(s) in flight (${kill.interrupted.join(', ')}${kill.multipart ? ', multipart' : ''}); its resume state: ${kill.saved.map((u) => `${u.jobId} ${u.parts.length}/${u.partCount} parts`).join(', ') || 'none'}`);
       await sleep(1000);
       const victim = workers.find((w) => w.name === kill!.worker)!;
       await victim.start();
@@ -208,7 +241,12 @@ async function main(): Promise<number> {
 
     const results = [...movies.keys()].map((id) => f.result(id));
     const published = results.filter((r) => r?.status === 'published').length;
-    const bytesAfter = kill ? traffic.bytesOf(kill.interrupted) - kill.bytesBefore : 0;
+    // Bytes stored more than once for the jobs the kill cut off: what the restart sent again.
+    // (Sent after the kill minus what was missing; a resumed upload re-sends at most the parts that
+    // were in flight at the kill, an upload that started over re-sends what was stored before it.)
+    const interruptedBytes = kill ? kill.interrupted.reduce((a, id) => a + movies.get(id)!.size, 0) : 0;
+    const resentAfterKill = kill ? Math.max(0, traffic.bytesOf(kill.interrupted) - interruptedBytes) : 0;
+    const resumed = kill ? resumeReport(kill, traffic, (id) => !duplicated.has(id)) : undefined;
     const storedForJobs = traffic.bytesOf(movies.keys());
     const line = {
       jobs: movies.size,
@@ -221,8 +259,12 @@ async function main(): Promise<number> {
       jobsPerMin1: Math.round(jobsPerMin1 * 10) / 10,
       jobsPerMin3: Math.round(jobsPerMin3 * 10) / 10,
       scaleFactor: Math.round((jobsPerMin3 / jobsPerMin1) * 100) / 100,
-      bytesResentAfterKill: bytesAfter,
-      interruptedBytes: kill ? kill.interrupted.reduce((a, id) => a + movies.get(id)!.size, 0) : 0,
+      bytesResentAfterKill: resentAfterKill,
+      bytesStoredBeforeKill: kill?.bytesBefore ?? 0,
+      interruptedBytes,
+      savedPartsAtKill: resumed?.savedParts ?? 0,
+      savedPartsResent: resumed?.savedPartsResent ?? 0,
+      uploadsStartedOver: resumed?.startedOver ?? 0,
       interruptedJobs: kill?.interrupted.length ?? 0,
       killedWorker: kill?.worker ?? null,
       throttled429: throttled,
@@ -244,7 +286,9 @@ async function main(): Promise<number> {
       ['no Version without its movie', site.movieLess === 0, `${site.movieLess} movie-less Version(s)`],
       ['no multipart upload left open', counters.multipartOpen === 0, `${counters.multipartOpen} open`],
       ['every job has a published result', published === movies.size && f.counts.finalFailures.length === 0, `${published} published; final failures: ${JSON.stringify(f.counts.finalFailures.slice(0, 5))}`],
-      ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill)],
+      ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill && { ...kill, uploadsBefore: undefined })],
+      // The kill waits until the victim's state records a stored part, so there is something to resume.
+      ['the restarted worker resumed its uploads: no saved part sent again, none started over', resumed !== undefined && resumed.savedParts > 0 && resumed.savedPartsResent === 0 && resumed.startedOver === 0, JSON.stringify(resumed)],
       ['the 429 storm slowed the workers without failing a job', throttled > 0 && f.counts.failedResults === 0, `${throttled} 429s, ${f.counts.failedResults} failed result(s)`],
       ['jobs were delivered more than once', f.counts.duplicatesSent > 0, `${f.counts.duplicatesSent} duplicate deliveries`],
     ];
@@ -271,11 +315,12 @@ function writeChart(file: string, perMin1: number, perMin3: number, o: ScaleOpti
 }
 
 /**
- * Kills the worker that is sending a part of a multipart upload with parts already stored (so a
- * resumed upload has something to save), waiting up to 20 s for one; else any worker with a
- * storage PUT in flight; else the second worker.
+ * Kills the worker that is sending a part of a multipart upload whose resume state (in the
+ * worker's user directory) already records a stored part, so a resumed upload has something to
+ * save; only jobs sent once (`eligible`), so no other worker is uploading the same movie. Waits up
+ * to 20 s for one; else any worker with a storage PUT in flight; else the second worker.
  */
-async function killOneMidUpload(workers: Worker[], traffic: Traffic): Promise<KillReport> {
+async function killOneMidUpload(workers: Worker[], traffic: Traffic, eligible: (jobId: string) => boolean): Promise<KillReport> {
   const pids = (): number[] => workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
   const owner = (port: number): Worker | undefined => {
     const pid = pidOfPort(port, pids());
@@ -285,10 +330,14 @@ async function killOneMidUpload(workers: Worker[], traffic: Traffic): Promise<Ki
   let victim: Worker | undefined;
   let multipart = false;
   while (!victim && Date.now() < until) {
-    const put = traffic.puts().find((p) => p.part > 0 && (traffic.partsDone.get(p.jobId) ?? 0) >= 1);
-    if (put) {
-      victim = owner(put.clientPort);
-      multipart = victim !== undefined;
+    for (const put of traffic.puts()) {
+      if (put.part === 0 || !eligible(put.jobId) || (traffic.partsDone.get(put.jobId) ?? 0) < 1) continue;
+      const w = owner(put.clientPort);
+      if (w && savedUploads(w.userDir, traffic.jobOf).some((u) => u.jobId === put.jobId && u.uploadId === put.uploadId && u.parts.length > 0)) {
+        victim = w;
+        multipart = true;
+        break;
+      }
     }
     if (!victim) await sleep(100);
   }
@@ -300,7 +349,11 @@ async function killOneMidUpload(workers: Worker[], traffic: Traffic): Promise<Ki
   const interrupted = [...new Set(mine.map((p) => p.jobId))];
   const bytesBefore = traffic.bytesOf(interrupted);
   await victim.kill();
-  return { worker: victim.name, interrupted, bytesBefore, multipart };
+  // What the worker knew at its death: its state files, and the storage's counts to compare with later.
+  const saved = savedUploads(victim.userDir, traffic.jobOf);
+  const storesBefore = saved.map((u) => u.parts.map((n) => traffic.partStores.get(u.uploadId)?.get(n) ?? 0));
+  const uploadsBefore = new Map(saved.map((u) => [u.jobId, new Set(traffic.uploadsByJob.get(u.jobId) ?? [])]));
+  return { worker: victim.name, interrupted, bytesBefore, multipart, saved, storesBefore, uploadsBefore };
 }
 
 main().then(

@@ -20,14 +20,30 @@ import { describeError } from './outcome.js';
 import { planFiles, writeSoakFile, type SoakFile } from './plan.js';
 import { eachLimited } from './pool.js';
 import { soakFaultRates } from './site.js';
+import { savedUploads } from '../scale/resume-states.js';
+import { Traffic } from '../scale/traffic.js';
 
 /** What a kill cost: the jobs it interrupted and the bytes sent for them after the restart. */
 export interface KillReport {
   interruptedJobs: number;
   /** Their movies' size in all. */
   movieBytes: number;
-  /** Bytes the storage received after the restart until those jobs were answered (0 when only skips remained). */
+  /** Bytes of their movies the storage held before the kill (parts and files stored). */
+  storedBeforeKill: number;
+  /** Bytes the storage received for them after the kill until they were answered (0 when only skips remained). */
   bytesSentAfterRestart: number;
+  /**
+   * Bytes stored for them more than once: before + after − their size. A restart that started
+   * over would send `storedBeforeKill` again; a resumed upload re-sends at most the parts that
+   * were in flight at the kill (and a single-PUT file cut off is sent whole again).
+   */
+  bytesResent: number;
+  /** Parts saved in the killed process's resume state at the kill. */
+  savedParts: number;
+  /** Of those, parts sent again after the restart (0 when resuming works). */
+  savedPartsResent: number;
+  /** Saved uploads (with parts) whose job stored parts under another multipart upload after the restart: started over (0 when resuming works). */
+  startedOver: number;
 }
 
 /** A job that fell short, and where. */
@@ -50,12 +66,15 @@ export interface FarmResult {
   orphanMultipart: number;
   kills: KillReport[];
   failed: FarmFailure[];
+  /** For each job with more than one Version or Attachment: what the site holds and what each delivery was answered (to find the cause). */
+  duplicates?: unknown[];
 }
 
 /** Whether a farm result is a full pass. */
 export function isFarmClean(r: FarmResult, expectedKills: number): boolean {
   return r.published === r.jobs && r.versions === r.jobs && r.byteExact === r.jobs && r.movieLessVersions === 0 && r.duplicateVersions === 0
-    && r.duplicateAttachments === 0 && r.orphanMultipart === 0 && r.kills.length === expectedKills && r.failed.length === 0;
+    && r.duplicateAttachments === 0 && r.orphanMultipart === 0 && r.kills.length === expectedKills && r.failed.length === 0
+    && r.kills.every((k) => k.savedPartsResent === 0 && k.startedOver === 0);
 }
 
 /** One farm job. */
@@ -68,6 +87,8 @@ interface Job {
   deliveries: number;
   /** Whether the second delivery goes out at the same moment as the first. */
   together: boolean;
+  /** Each delivery attempt's answer, in order: `<delivery>:<status or error>@<ms since the start>`. */
+  answers: string[];
 }
 
 /** Seeded PRNG (mulberry32). */
@@ -89,6 +110,9 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The key {@link Traffic} files a job's bytes under: its 4-digit index. */
+const jobKey = (index: number): string => String(index).padStart(4, '0');
+
 /** Longest a delivery is retried before the farm gives up on it. */
 const DELIVERY_DEADLINE_MS = 20 * 60_000;
 
@@ -96,7 +120,7 @@ const DELIVERY_DEADLINE_MS = 20 * 60_000;
  * Delivers a job once, as a farm does: retried (backoff 0.2–3 s) on a 5xx or a dropped
  * connection until answered; resolves with the final status or throws past the deadline.
  */
-async function deliver(farm: FarmNodeRed, job: Job, counted: () => void): Promise<number> {
+async function deliver(farm: FarmNodeRed, job: Job, counted: () => void, which = 1, t0 = Date.now()): Promise<number> {
   const body = JSON.stringify({ shot: job.shot, movie: `media/${job.movie}`, frames: '1001-1024' });
   const deadline = Date.now() + DELIVERY_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
@@ -105,6 +129,7 @@ async function deliver(farm: FarmNodeRed, job: Job, counted: () => void): Promis
     try {
       const res = await fetch(farm.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const text = await res.text();
+      job.answers.push(`${which}:${res.status} ${res.status >= 300 ? text.slice(0, 160) : ''}@${Date.now() - t0}`);
       if (res.status < 500) {
         if (res.status >= 300) throw new Error(`answered ${res.status}: ${text.slice(0, 300)}`);
         return res.status;
@@ -113,6 +138,7 @@ async function deliver(farm: FarmNodeRed, job: Job, counted: () => void): Promis
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('answered')) throw err;
       status = describeError(err);
+      job.answers.push(`${which}:${status.slice(0, 160)}@${Date.now() - t0}`);
     }
     if (Date.now() > deadline) throw new Error(`still failing after ${DELIVERY_DEADLINE_MS / 60_000} min: ${status}`);
     await sleep(Math.min(3000, 200 * 2 ** Math.min(attempt, 4)));
@@ -126,6 +152,8 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
   mkdirSync(join(studio, 'media'), { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   const emu = await startEmulator({ seed: o.seed, transcodeDelay: 100, dataDir });
+  // Storage bytes and parts per job (a movie's name ends in its job's 4-digit index).
+  const traffic = new Traffic(/_farm_s\d+_(\d{4})\.mov/);
   const sg = new ShotGridClient({
     site: emu.url,
     auth: { scriptName: emu.credentials.scriptName, scriptKey: emu.credentials.scriptKey },
@@ -140,7 +168,7 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       const shot = shots[file.index % shots.length]!;
       const code = `${shot}_farm_s${o.seed}_${String(file.index).padStart(4, '0')}`;
       const deliveries = 1 + Math.floor(random() * 3);
-      return { file: { ...file, name: `${code}.mov` }, shot, movie: `${code}.mov`, code, deliveries, together: deliveries > 1 && random() < 0.5 };
+      return { file: { ...file, name: `${code}.mov` }, shot, movie: `${code}.mov`, code, deliveries, together: deliveries > 1 && random() < 0.5, answers: [] };
     });
 
     farm = await farmNodeRed({
@@ -171,6 +199,7 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
     let killing: Promise<void> = Promise.resolve();
     let killBusy = false;
     const inFlight = new Set<Job>();
+    const killedJobs = new Set<Job>();
 
     const runJob = async (job: Job): Promise<void> => {
       const path = join(studio, 'media', job.movie);
@@ -178,10 +207,11 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
         const written = await writeSoakFile(join(studio, 'media'), o.seed, job.file);
         sha.set(job.file.index, written.sha256);
         const count = (): void => void deliveries++;
-        const first = deliver(farm!, job, count);
-        const second = job.deliveries > 1 ? (job.together ? deliver(farm!, job, count) : first.then(() => deliver(farm!, job, count))) : undefined;
+        const t0 = Date.now();
+        const first = deliver(farm!, job, count, 1, t0);
+        const second = job.deliveries > 1 ? (job.together ? deliver(farm!, job, count, 2, t0) : first.then(() => deliver(farm!, job, count, 2, t0))) : undefined;
         await Promise.all([first, second]);
-        if (job.deliveries > 2) await deliver(farm!, job, count);
+        if (job.deliveries > 2) await deliver(farm!, job, count, 3, t0);
         published++;
       } catch (err) {
         failed.push({ job: job.code, stage: 'deliver', error: describeError(err) });
@@ -190,24 +220,41 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       }
     };
 
-    /** Kills Node-RED while a movie is being uploaded in parts (when one is, within a minute), restarts it, accounts for the jobs it cut off. */
+    /**
+     * Kills Node-RED while a movie is being uploaded in parts with at least one part stored (so
+     * the restart has something to resume; when none is, within a minute, anyway), restarts it,
+     * accounts for the jobs it cut off.
+     */
     const killAndRestart = async (): Promise<void> => {
       const until = Date.now() + 60_000;
-      while (emu.counters.snapshot().multipartOpen === 0 && Date.now() < until && next < jobs.length) await sleep(20);
+      const midUpload = (): boolean => traffic.puts().some((p) => p.part > 0 && (traffic.partsDone.get(p.jobId) ?? 0) >= 1);
+      while (!midUpload() && Date.now() < until && next < jobs.length) await sleep(20);
       // From here no new job starts: only the ones the kill interrupts run until they are answered.
       let resume!: () => void;
       paused = new Promise<void>((r) => (resume = r)).then(() => {
         paused = undefined;
       });
       const interrupted = [...inFlight];
+      for (const j of interrupted) killedJobs.add(j);
+      const ids = interrupted.map((j) => jobKey(j.file.index));
       await farm!.kill();
+      const before = traffic.bytesOf(ids);
+      const saved = savedUploads(join(dir, 'farm-node-red'), traffic.jobOf);
+      const storesBefore = saved.map(({ uploadId, parts }) => parts.map((n) => traffic.partStores.get(uploadId)?.get(n) ?? 0));
+      const uploadsBefore = new Map(saved.map(({ jobId }) => [jobId, new Set(traffic.uploadsByJob.get(jobId) ?? [])]));
       await farm!.start();
-      const before = emu.counters.snapshot().bytesStored;
       while (running > 0) await sleep(50);
+      const movieBytes = interrupted.reduce((n, j) => n + j.file.size, 0);
+      const after = traffic.bytesOf(ids) - before;
       reports.push({
         interruptedJobs: interrupted.length,
-        movieBytes: interrupted.reduce((n, j) => n + j.file.size, 0),
-        bytesSentAfterRestart: emu.counters.snapshot().bytesStored - before,
+        movieBytes,
+        storedBeforeKill: before,
+        bytesSentAfterRestart: after,
+        bytesResent: Math.max(0, before + after - movieBytes),
+        savedParts: saved.reduce((n, u) => n + u.parts.length, 0),
+        savedPartsResent: saved.reduce((n, { uploadId, parts }, i) => n + parts.filter((p, k) => (traffic.partStores.get(uploadId)?.get(p) ?? 0) > storesBefore[i]![k]!).length, 0),
+        startedOver: saved.filter(({ jobId, parts }) => parts.length > 0 && [...(traffic.uploadsByJob.get(jobId) ?? [])].some((u) => !uploadsBefore.get(jobId)!.has(u))).length,
       });
       resume();
     };
@@ -262,6 +309,7 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
     let duplicateVersions = 0;
     let duplicateAttachments = 0;
     let movieLess = 0;
+    const duplicates: unknown[] = [];
     await eachLimited(jobs, o.concurrency, async (job) => {
       const dest = join(dir, `farm-verify-${job.movie}`);
       try {
@@ -270,6 +318,15 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
         movieLess += live.filter((v) => v.sg_uploaded_movie === null || v.sg_uploaded_movie === undefined).length;
         const attachments = await sg.find('Attachment', [['original_fname', 'is', job.movie]]);
         if (attachments.length > 1) duplicateAttachments += attachments.length - 1;
+        const retiredVersions = await sg.find('Version', [['code', 'is', job.code]], { fields: ['sg_uploaded_movie'], retired: true });
+        const retiredWithMovie = retiredVersions.filter((v) => v.sg_uploaded_movie !== null && v.sg_uploaded_movie !== undefined);
+        if (live.length > 1 || attachments.length > 1 || retiredWithMovie.length > 0) {
+          const movieOf = (v: { id: number; sg_uploaded_movie?: unknown }): string => `${v.id}:${(v.sg_uploaded_movie as { id?: number } | null)?.id ?? '-'}`;
+          duplicates.push({
+            job: job.code, deliveries: job.deliveries, together: job.together, size: job.file.size, killed: killedJobs.has(job),
+            live: live.map(movieOf), retired: retiredVersions.map(movieOf), attachments: attachments.map((a) => a.id), answers: job.answers,
+          });
+        }
         const version = live.find((v) => (v.sg_uploaded_movie as { name?: string } | null)?.name === job.movie);
         if (!version) throw new Error(live.length ? 'its Version does not hold the movie' : 'no live Version');
         versions++;
@@ -306,12 +363,14 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
         orphanMultipart: c.multipartOpen,
         kills: reports,
         failed,
+        ...(duplicates.length ? { duplicates } : {}),
       },
       stats,
       faultsInjected: c.faultsInjected,
     };
   } finally {
     emu.faults.setRates(null);
+    traffic.close();
     await farm?.stop();
     await sg.close();
     await emu.close();
