@@ -4,13 +4,18 @@
  * identity (path, size, mtime), the plan's part size, the site's upload info and links, and the
  * parts already stored with their ETags.
  *
- * Written atomically (temp file, fsync, rename) as parts complete, so a kill at any moment leaves
- * either the previous or the next state, never a torn one. A state that cannot be read is
- * ignored (and replaced): the upload then starts over, which is always safe.
+ * Written atomically (temp file, rename) as parts complete, so a kill at any moment leaves either
+ * the previous or the next state, never a torn one. The first write (the upload the site opened)
+ * is also flushed to the disk (fsync) before it counts, so even a power cut leaves the upload to
+ * resume or abort; the part updates are not: an fsync can take seconds on a disk busy with other
+ * writes (the movies themselves), and a state that trails the storage by seconds makes a crashed
+ * process's successor send those parts again. The page cache survives a process crash; a power
+ * cut may cost the latest part updates (the parts are then sent again). A state that cannot be
+ * read is ignored (and replaced): the upload then starts over, which is always safe.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { UploadSourceFile } from './local-file.js';
 import type { UploadPlan } from './part-plan.js';
 import type { UploadTarget } from './types.js';
@@ -74,13 +79,16 @@ export async function readState(path: string): Promise<ResumeState | undefined> 
   }
 }
 
-/** Writes a state file atomically: a kill leaves the old or the new state, never half of one. */
-export async function writeState(path: string, state: ResumeState): Promise<void> {
+/**
+ * Writes a state file atomically: a kill leaves the old or the new state, never half of one.
+ * `durable`: flushed to the disk before the rename (survives a power cut, not only a crash).
+ */
+export async function writeState(path: string, state: ResumeState, durable: boolean): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(tmp, 'w', 0o600);
   try {
     await handle.writeFile(JSON.stringify(state));
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -95,6 +103,19 @@ export async function writeState(path: string, state: ResumeState): Promise<void
 /** Removes a state file (absent is fine). */
 export async function removeState(path: string): Promise<void> {
   await rm(path, { force: true });
+}
+
+/** Removes the temp files a killed process left mid-write for the state at `path`. Best effort. */
+export async function removeLeftoverTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(join(dir, name), { force: true }).catch(() => undefined);
 }
 
 /** Creates the state folder (private to the user: it holds upload ids and site paths). */

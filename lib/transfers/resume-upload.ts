@@ -24,7 +24,7 @@ import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import type { UploadSourceFile } from './local-file.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
-import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeState, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
+import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeLeftoverTemps, removeState, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
 import type { UploadTarget } from './types.js';
 import { abortUpload, type UploadSession } from './upload-api.js';
 
@@ -120,6 +120,8 @@ export async function openResume(
   if (active.has(path)) return undefined;
   active.add(path);
 
+  // Only this upload writes this state now: what a killed writer left half-written goes.
+  await removeLeftoverTemps(path);
   let saved = await readState(path);
   if (saved && !(saved.site === site && saved.fileName === fileName && stateFits(saved, local, plan))) {
     // Another file (or the same path rewritten): its upload can only be thrown away.
@@ -140,16 +142,21 @@ export async function openResume(
   // Writes run one at a time; parts stored meanwhile are folded into the next write.
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
+  let durable = false;
   let failedWrites = false;
-  const flush = (): void => {
+  // `sync`: this write must reach the disk (see resume-state.ts: the upload itself, not its parts).
+  const flush = (sync = false): void => {
+    durable ||= sync;
     if (dirty) return;
     dirty = true;
     writing = writing.then(async () => {
       dirty = false;
+      const mustSync = durable;
+      durable = false;
       if (closed || !state || failedWrites) return;
       state.updatedAt = Date.now();
       try {
-        await writeState(path, state);
+        await writeState(path, state, mustSync);
       } catch {
         // Without a state file the upload still runs; it just cannot be resumed.
         failedWrites = true;
@@ -176,7 +183,7 @@ export async function openResume(
         version: 1, site, target, fileName, file: { path: local.path, size: local.size, mtimeMs: local.mtimeMs },
         partSize: plan.partSize, partCount: plan.partCount, session, parts: {}, createdAt: now, updatedAt: now,
       };
-      flush();
+      flush(true);
       await writing;
     },
     partStored(partNumber, etag) {

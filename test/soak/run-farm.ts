@@ -171,10 +171,11 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       return { file: { ...file, name: `${code}.mov` }, shot, movie: `${code}.mov`, code, deliveries, together: deliveries > 1 && random() < 0.5, answers: [] };
     });
 
+    const userDir = join(dir, 'farm-node-red');
     farm = await farmNodeRed({
       root: process.env.SG_ROOT ?? join(__dirname, '..', '..', '..'),
       site: emu,
-      userDir: join(dir, 'farm-node-red'),
+      userDir,
       mediaDir: studio,
       settings: {
         shotgridUploadPartSize: o.partSize,
@@ -227,7 +228,12 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
      */
     const killAndRestart = async (): Promise<void> => {
       const until = Date.now() + 60_000;
-      const midUpload = (): boolean => traffic.puts().some((p) => p.part > 0 && (traffic.partsDone.get(p.jobId) ?? 0) >= 1);
+      // A part in flight of an upload whose resume state already records a stored part.
+      const midUpload = (): boolean => {
+        const puts = traffic.puts().filter((p) => p.part > 0);
+        if (puts.length === 0) return false;
+        return savedUploads(userDir, traffic.jobOf).some((u) => u.parts.length > 0 && puts.some((p) => p.uploadId === u.uploadId));
+      };
       while (!midUpload() && Date.now() < until && next < jobs.length) await sleep(20);
       // From here no new job starts: only the ones the kill interrupts run until they are answered.
       let resume!: () => void;
@@ -239,7 +245,8 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       const ids = interrupted.map((j) => jobKey(j.file.index));
       await farm!.kill();
       const before = traffic.bytesOf(ids);
-      const saved = savedUploads(join(dir, 'farm-node-red'), traffic.jobOf);
+      const saved = savedUploads(userDir, traffic.jobOf);
+      process.stderr.write(`soak: farm: killed with ${interrupted.length} job(s) in flight; resume state: ${saved.map((u) => `${u.jobId} ${u.parts.length}/${u.partCount} parts`).join(', ') || 'none'}\n`);
       const storesBefore = saved.map(({ uploadId, parts }) => parts.map((n) => traffic.partStores.get(uploadId)?.get(n) ?? 0));
       const uploadsBefore = new Map(saved.map(({ jobId }) => [jobId, new Set(traffic.uploadsByJob.get(jobId) ?? [])]));
       await farm!.start();
