@@ -296,6 +296,39 @@ describe('examples: run on the emulator', () => {
     assert.notEqual(live[0]!.sg_uploaded_movie, null);
   });
 
+  test('01 over HTTP: a movie under no LocalStorage root is a 422 (not retried) before anything is created', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
+    await openFarmEndpoint();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sg-no-storage-'));
+    try {
+      const file = join(elsewhere, 'bbb_010_0050_comp_v001.mov');
+      writeFileSync(file, Buffer.alloc(1024, 'x'));
+      const before = emulator.counters.snapshot();
+      const answer = await postJob({ shot: 'bbb_010_0050', movie: file.split('\\').join('/'), frames: '1-2' });
+      assert.equal(answer.status, 422, JSON.stringify(answer.body));
+      assert.equal(answer.body.retry, false);
+      assert.equal(answer.body.code, 'SG_CONFIG');
+      assert.match(String(answer.body.error), /under no LocalStorage root.*nothing was created/);
+      const after = emulator.counters.snapshot();
+      assert.deepEqual(after.recordsCreated, before.recordsCreated, 'no record was created');
+      assert.equal(after.attachmentsCreated, before.attachmentsCreated, 'no movie was uploaded');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('01 over HTTP: a site that refuses the script key is a 403 with retry false (a set-up error the farm must not retry), nothing created', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), { 'sgflow-site': { scriptName: emulator.credentials.scriptName, scriptKey: 'not-the-key' } });
+    await openFarmEndpoint();
+    const before = emulator.counters.snapshot();
+    const answer = await postJob({ shot: 'bbb_010_0060', movie: movie('bbb_010_0060_comp_v001.mov'), frames: '1-2' });
+    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'failed');
+    assert.equal(answer.body.retry, false);
+    assert.equal(answer.body.code, 'SG_AUTH');
+    assert.deepEqual(emulator.counters.snapshot().recordsCreated, before.recordsCreated, 'no record was created');
+  });
+
   test('02: approved Versions get their deliverables uploaded; a missing file is reported, and the Join completes', async () => {
     const due = await sg.find('Version', [['sg_status_list', 'is', 'apr'], ['image', 'is', null]], { fields: ['code'], sort: 'code', limit: 20 });
     assert.ok(due.length >= 3, 'the seeded site has too few approved Versions');
