@@ -28,7 +28,7 @@ const nodes = JSON.parse(readFileSync(join(root, 'examples', FILE), 'utf8')) as 
 const byType = (type: string): FlowNode[] => nodes.filter((n) => n.type === type);
 const modules = [
   siteNode, findNode, writeNode, uploadNode,
-  ...['common/20-inject.js', 'common/90-comment.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'network/10-mqtt.js'].map(coreNodeModule),
+  ...['common/20-inject.js', 'common/90-comment.js', 'common/60-link.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'network/10-mqtt.js'].map(coreNodeModule),
 ];
 
 interface Result {
