@@ -318,7 +318,7 @@ function writeChart(file: string, perMin1: number, perMin3: number, o: ScaleOpti
  * Kills the worker that is sending a part of a multipart upload whose resume state (in the
  * worker's user directory) already records a stored part, so a resumed upload has something to
  * save; only jobs sent once (`eligible`), so no other worker is uploading the same movie. Waits up
- * to 20 s for one; else any worker with a storage PUT in flight; else the second worker.
+ * to 45 s for one (the large movies of the fault phase are in flight around then); else any worker with a storage PUT in flight; else the second worker.
  */
 async function killOneMidUpload(workers: Worker[], traffic: Traffic, eligible: (jobId: string) => boolean): Promise<KillReport> {
   const pids = (): number[] => workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
@@ -326,7 +326,7 @@ async function killOneMidUpload(workers: Worker[], traffic: Traffic, eligible: (
     const pid = pidOfPort(port, pids());
     return workers.find((w) => w.pid === pid);
   };
-  const until = Date.now() + 20_000;
+  const until = Date.now() + 45_000;
   let victim: Worker | undefined;
   let multipart = false;
   while (!victim && Date.now() < until) {
