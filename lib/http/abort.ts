@@ -8,6 +8,26 @@ export function abortError(signal?: AbortSignal, details: ShotGridErrorDetails =
   return new ShotGridError('SG_ABORTED', `the operation was aborted${why}`, { ...details, cause: reason });
 }
 
+/** Abort reasons marked by {@link pauseReason}. */
+const pauses = new WeakSet<object>();
+
+/**
+ * Marks an abort reason as a pause rather than a cancel: a resumable upload (`resumeDir`) stopped
+ * with it keeps its multipart upload open on the site and its state on disk, so that the next run
+ * of the same upload carries on (e.g. a Node-RED restart or redeploy); any other abort reason
+ * aborts the multipart upload on the site. Returns `reason`.
+ */
+export function pauseReason<T extends object>(reason: T): T {
+  pauses.add(reason);
+  return reason;
+}
+
+/** Whether `signal` was aborted with a {@link pauseReason}. */
+export function isPaused(signal?: AbortSignal): boolean {
+  const reason: unknown = signal?.reason;
+  return signal?.aborted === true && typeof reason === 'object' && reason !== null && pauses.has(reason);
+}
+
 /** Resolves after `ms`, or rejects with `SG_ABORTED` when `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));

@@ -14,7 +14,8 @@
  *   not match what it holds.
  *
  * The state is written as soon as the site opens the upload (before any part), removed when the
- * upload completes or is aborted (a failure, the caller's signal), and discarded (its upload
+ * upload completes or is aborted (a failure, the caller's signal; kept when the signal's reason is a
+ * `pauseReason`, e.g. a Node-RED restart), and discarded (its upload
  * aborted) when a `skipIfSame` check finds the target already holds the file. States not updated for `resumeMaxAge` are swept: their uploads aborted on the site.
  * One process at a time per state folder: uploads of the same state in this process never
  * share it (the second one runs without resume).
@@ -42,6 +43,11 @@ export interface ResumeHandle {
   partStored(partNumber: number, etag: string): void;
   /** Forgets the upload (completed or aborted): the state file is removed. */
   close(): Promise<void>;
+  /**
+   * Leaves the upload for a later run (a pause): the state is written out and kept. False when
+   * there is no state on disk to carry on from (then the caller aborts the upload as usual).
+   */
+  keep(): Promise<boolean>;
   /** Whether `err`, met while carrying on a saved upload, means the saved upload is unusable. */
   isStale(err: unknown): boolean;
 }
@@ -172,6 +178,18 @@ export async function openResume(
     active.delete(path);
   };
 
+  const keep = async (): Promise<boolean> => {
+    if (closed) return false;
+    await writing;
+    if (!state || failedWrites) {
+      await close();
+      return false;
+    }
+    closed = true;
+    active.delete(path);
+    return true;
+  };
+
   return {
     session: saved?.session,
     stored,
@@ -192,6 +210,7 @@ export async function openResume(
       flush();
     },
     close,
+    keep,
     isStale(err) {
       return saved !== undefined && isShotGridError(err) && STALE_CODES.has(err.code);
     },

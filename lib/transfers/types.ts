@@ -62,7 +62,9 @@ export interface UploadOptions {
    * written as parts complete and removed on completion or abort. After a crash or a kill, an
    * upload of the same file to the same target resumes: only the missing parts are sent. A
    * state that no longer fits (file changed, upload gone, links refused) is discarded, its
-   * upload aborted, and the upload starts over. Default: none (not resumable).
+   * upload aborted, and the upload starts over. An abort whose reason is marked with
+   * `pauseReason(...)` (a restart, not a cancel) also keeps the upload and its state for the next
+   * run, unless the completion was already sent. Default: none (not resumable).
    */
   resumeDir?: string;
   /** Saved states not updated for this long (ms) are swept and their uploads aborted (default 24 h). */

@@ -14,7 +14,7 @@
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId } from '../entities/records.js';
-import { abortError, checkTimeout, runWithin } from '../http/abort.js';
+import { abortError, checkTimeout, isPaused, runWithin } from '../http/abort.js';
 import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './completion.js';
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
@@ -195,6 +195,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   };
 
   let checksums: FileChecksums;
+  let completing = false;
   try {
     let info: UploadInfo;
     if (plan.multipart) {
@@ -210,8 +211,15 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     }
     if (signal?.aborted) throw abortError(signal);
     await checkUnchanged(local);
+    completing = true;
     await completeExactlyOnce(api, session, info, data, probe, signal);
   } catch (err) {
+    // A pause (a restart, not a cancel) before the completion: the upload stays open on the site
+    // and its state on disk, and the next run of the same upload sends only the missing parts.
+    // Once the completion was sent it may have landed, so then the upload is aborted as usual.
+    if (resume && session.multipart && !completing && isPaused(signal) && (await resume.keep())) {
+      throw abortError(signal, { attempts: run.attempts });
+    }
     // No orphan: an open multipart upload is aborted before the error goes to the caller.
     if (session.multipart) await abortUpload(api, session);
     await resume?.close();

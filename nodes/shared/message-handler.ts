@@ -4,7 +4,7 @@
  * `done(err)` with an own `code` (so Catch nodes get `msg.error.code`), and on close/redeploy
  * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
  */
-import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
+import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, pauseReason, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts } from './activity-status.js';
 import type { ConnectionSource } from './connection-state.js';
 import { retryReporter } from './retry-context.js';
@@ -113,11 +113,14 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
 
   const unwatch = options.connection?.watchConnection((state) => status.connection(state));
 
-  node.on('close', (_removed, done) => {
+  node.on('close', (removed, done) => {
     closing = true;
     unwatch?.();
     for (const pending of waiting.splice(0)) pending.done();
     const reason = new ShotGridError('SG_ABORTED', 'the node was stopped (redeploy or shutdown)');
+    // A restart (redeploy, shutdown) pauses: a resumable upload stays open for the next delivery
+    // of its message. A node deleted or disabled cancels: its uploads are aborted on the site.
+    if (!removed) pauseReason(reason);
     for (const controller of running.keys()) controller.abort(reason);
     let timer: NodeJS.Timeout | undefined;
     const settled = Promise.allSettled([...running.values()]).then(() => true);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isShotGridError, pauseReason } from '../../lib/index.js';
 import { builtinOnly, routeDelta, sha256File, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
 import type { ResumeChildJob, ResumeChildMessage } from './fixtures/resume-child.js';
 
@@ -274,6 +275,64 @@ test('a skip (the field already holds the file) aborts the upload a killed run l
   assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
   assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment (the other process\'s)');
   assert.deepEqual(stateFiles(), [], 'the state is removed');
+});
+
+test('a pause (an abort whose reason is a pauseReason, as a Node-RED restart) keeps the upload open for the next run; a plain abort aborts it', { skip: storageOnly }, async () => {
+  const size = 24 * MiB;
+  const partSize = 5 * MiB;
+  const path = makeFile('resume_pause.mov', size, 'pause');
+  const id = await env.version('resume pause');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const options = { partSize, multipartThreshold: partSize, resumeDir: stateDir, concurrency: 2 };
+  const start = env.emu.counters.snapshot();
+  /** Starts the upload on slowed storage and aborts it with `reason` once a part is stored. */
+  const stopMidway = async (reason: Error): Promise<unknown> => {
+    env.emu.configure({ shaping: { storageBandwidth: 2 * MiB } });
+    const base = env.emu.counters.snapshot().bytesStored;
+    const controller = new AbortController();
+    const upload = env.sg.upload(target, path, { ...options, signal: controller.signal }).then(() => undefined, (err: unknown) => err);
+    try {
+      for (let waited = 0; env.emu.counters.snapshot().bytesStored - base < partSize; waited += 20) {
+        assert.ok(waited < 60_000, 'no part was stored within 60 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      controller.abort(reason);
+      return await upload;
+    } finally {
+      env.emu.configure({ shaping: { storageBandwidth: 0 } });
+    }
+  };
+
+  // A plain abort (a cancel): the upload is aborted on the site and its state removed.
+  const cancelled = await stopMidway(new Error('cancelled'));
+  assert.ok(isShotGridError(cancelled) && cancelled.code === 'SG_ABORTED', String(cancelled));
+  assert.equal(env.emu.counters.snapshot().multipartOpen - start.multipartOpen, 0, 'a cancelled upload is aborted on the site');
+  assert.deepEqual(stateFiles(), [], 'a cancelled upload leaves no state');
+
+  // A pause: the upload stays open with its stored parts saved; the next run sends only the rest.
+  const paused = await stopMidway(pauseReason(new Error('restarting')));
+  assert.ok(isShotGridError(paused) && paused.code === 'SG_ABORTED', String(paused));
+  assert.equal(env.emu.counters.snapshot().multipartOpen - start.multipartOpen, 1, 'the paused upload is still open');
+  const saved = savedParts();
+  assert.ok(saved.length >= 1, 'the stored parts are saved');
+
+  const beforeResume = env.emu.counters.snapshot();
+  const result = await env.sg.upload(target, path, options);
+  assert.deepEqual(routeDelta(env.emu, beforeResume, 'upload_init'), {}, 'the paused upload was carried on, not a new one');
+  assert.equal(result.resumedBytes, partBytes(size, partSize, saved));
+  assert.equal(result.bytes, size - partBytes(size, partSize, saved), 'only the missing parts were sent');
+  // At the storage: the missing parts, plus at most the parts that were in flight at the pause
+  // (their bytes may already have been in the storage's socket buffers, and land late).
+  const stored = env.emu.counters.snapshot().bytesStored - beforeResume.bytesStored;
+  assert.ok(stored >= result.bytes && stored <= result.bytes + options.concurrency * partSize, `${stored} bytes stored after the pause`);
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment');
+  assert.deepEqual(stateFiles(), []);
+  const back = join(env.dir, 'resume_pause.back');
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path), 'byte-exact');
+  rmSync(back);
 });
 
 test('resume options are checked: a bad folder value is SG_CONFIG before any request', async () => {

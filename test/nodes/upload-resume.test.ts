@@ -64,6 +64,47 @@ describe('shotgrid-upload resume state', () => {
     assert.deepEqual(states(), [], 'removed on completion');
   });
 
+  test('a redeploy pauses the upload (kept open, state kept) and the same message then resumes it; deleting the node aborts it', async () => {
+    rmSync(stateDir(), { recursive: true, force: true });
+    // One part at a time at 1 MiB/s: after the first part is stored, the next takes ~5 s, time
+    // enough for the redeploy to land mid-upload on a busy machine.
+    helper.settings({ userDir, fileWorkingDirectory: workDir, shotgridUploadPartSize: 5 * MiB, shotgridUploadMultipartThreshold: 5 * MiB, shotgridUploadConcurrency: 1 });
+    await helper.load([siteNode, uploadNode], flow(), scriptCredentials(emulator));
+    const v = await sg.create('Version', { code: 'node resume redeploy', project: { type: 'Project', id: 1 } });
+    const msg = { entity: { type: 'Version', id: v.id }, filename: 'big.mov' };
+    /** Starts the upload on slowed storage; resolves once a part is stored. */
+    const midway = async (): Promise<void> => {
+      const base = emulator.counters.snapshot().bytesStored;
+      emulator.configure({ shaping: { storageBandwidth: 1 * MiB } });
+      helper.getNode('upload').receive(msg);
+      await waitFor(() => emulator.counters.snapshot().bytesStored - base >= 5 * MiB, 30_000, 'a part stored');
+    };
+    const open0 = emulator.counters.snapshot().multipartOpen;
+
+    await midway();
+    await helper.setFlows(flow(), 'full', scriptCredentials(emulator));
+    emulator.configure({ shaping: { storageBandwidth: 0 } });
+    assert.equal(emulator.counters.snapshot().multipartOpen - open0, 1, 'the redeployed node left its upload open');
+    assert.equal(states().length, 1, 'and its state under userDir');
+
+    const done = nextInput(helper.getNode('out'), 60_000);
+    helper.getNode('upload').receive(msg);
+    const result = (await done).payload as { resumedBytes: number; bytes: number };
+    assert.ok(result.resumedBytes >= 5 * MiB, `resumed ${result.resumedBytes} bytes`);
+    assert.equal(result.resumedBytes + result.bytes, 12 * MiB);
+    assert.equal(emulator.counters.snapshot().multipartOpen - open0, 0, 'completed');
+    assert.deepEqual(states(), []);
+
+    // The node deleted mid-upload: a cancel, the upload is aborted and its state removed.
+    const other = await sg.create('Version', { code: 'node resume removed', project: { type: 'Project', id: 1 } });
+    msg.entity = { type: 'Version', id: other.id };
+    await midway();
+    await helper.setFlows(flow().filter((n) => n.id !== 'upload'), 'full', scriptCredentials(emulator));
+    emulator.configure({ shaping: { storageBandwidth: 0 } });
+    assert.equal(emulator.counters.snapshot().multipartOpen - open0, 0, 'the deleted node aborted its upload');
+    assert.deepEqual(states(), []);
+  });
+
   test('shotgridUploadResumeDir: false keeps no state', async () => {
     rmSync(stateDir(), { recursive: true, force: true });
     helper.settings({ userDir, fileWorkingDirectory: workDir, shotgridUploadPartSize: 5 * MiB, shotgridUploadMultipartThreshold: 5 * MiB, shotgridUploadResumeDir: false });
