@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ShotGridClient } from '../../lib/index.js';
+import { peakRssMiB } from './peak-rss.js';
 
 /** What the child uploads, where, with whose client. */
 export interface UploadJob {
@@ -52,8 +53,8 @@ async function main(): Promise<void> {
   await (job.client === 'ours' ? ours(job) : shotgunNodejs(job));
   const ms = performance.now() - started;
   const usage = process.resourceUsage();
-  // maxRSS is the kernel's high-water mark, in KiB; CPU times are in µs.
-  process.stdout.write(`${JSON.stringify({ ms, peakRssMiB: usage.maxRSS / 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 })}\n`);
+  // CPU times are in µs.
+  process.stdout.write(`${JSON.stringify({ ms, peakRssMiB: peakRssMiB(), cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 })}\n`);
 }
 
 main().catch((err: unknown) => {

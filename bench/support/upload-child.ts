@@ -4,6 +4,7 @@
  * argv[2] is JSON `{site, scriptName, scriptKey, versionId, path}`; stdout gets one JSON line.
  */
 import { ShotGridClient } from '../../lib/index.js';
+import { peakRssMiB } from './peak-rss.js';
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as { site: string; scriptName: string; scriptKey: string; versionId: number; path: string };
@@ -12,8 +13,7 @@ async function main(): Promise<void> {
   const result = await sg.upload({ type: 'Version', id: job.versionId, field: 'sg_uploaded_movie' }, job.path);
   const ms = performance.now() - started;
   await sg.close();
-  // resourceUsage().maxRSS is the kernel's high-water mark, in KiB.
-  process.stdout.write(`${JSON.stringify({ peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, bytes: result.bytes, parts: result.parts })}\n`);
+  process.stdout.write(`${JSON.stringify({ peakRssMiB: peakRssMiB(), ms, bytes: result.bytes, parts: result.parts })}\n`);
 }
 
 main().catch((err: unknown) => {
