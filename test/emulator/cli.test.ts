@@ -9,32 +9,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { CLI, startCli } from './cli-child.js';
 
-const CLI = join(__dirname, '..', '..', 'emulator', 'cli.js');
-
-interface Started {
-  child: ChildProcess;
-  ready: Record<string, string>;
-  stdout: () => string;
-}
-
-async function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the CLI printed nothing within 10 s')), 10_000);
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(out.slice(0, out.indexOf('\n')));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the CLI exited early (${code})`)));
-  });
-  return { child, ready: JSON.parse(line) as Record<string, string>, stdout: () => out };
-}
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
   const exited = once(child, 'exit');

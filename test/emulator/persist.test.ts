@@ -7,17 +7,17 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../emulator/index.js';
 import { assertError, openSite, scriptToken, type Answer, type TestSite } from './api-helpers.js';
+import { startCli } from './cli-child.js';
 import { portBelowEphemeralRange } from './ports.js';
 import { bytesOf, completeUpload, getBytes, initUpload, putBytes, quotedMd5, readField, s3Code, uploadSingle } from './files-helpers.js';
 
-const CLI = join(__dirname, '..', '..', 'emulator', 'cli.js');
 const MIB = 1024 * 1024;
 
 const freshDir = (): string => mkdtempSync(join(tmpdir(), 'sg-persist-test-'));
@@ -179,26 +179,6 @@ describe('persistent site (--data)', () => {
     }
   });
 });
-
-/** A CLI emulator child and the URL it printed. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; ready: Record<string, string> }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the CLI printed nothing within 20 s')), 20_000);
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(out.slice(0, out.indexOf('\n')));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the CLI exited early (${code})`)));
-  });
-  const ready = JSON.parse(line) as Record<string, string>;
-  return { child, url: ready.url!, ready };
-}
 
 /** The calls the files helpers make, on a CLI site (one script token, kept across its restarts). */
 async function cliSite(ready: Record<string, string>): Promise<TestSite & { url: string }> {
