@@ -6,7 +6,7 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
@@ -78,6 +78,14 @@ describe('shotgrid-upload resume state', () => {
       emulator.configure({ shaping: { storageBandwidth: 1 * MiB } });
       helper.getNode('upload').receive(msg);
       await waitFor(() => emulator.counters.snapshot().bytesStored - base >= 5 * MiB, 30_000, 'a part stored');
+      // Stored at the site is not yet known to the client: wait until its saved state lists the part.
+      await waitFor(() => states().some((n) => {
+        try {
+          return Object.keys((JSON.parse(readFileSync(join(stateDir(), n), 'utf8')) as { parts: object }).parts).length > 0;
+        } catch {
+          return false; // being renamed into place
+        }
+      }), 30_000, 'the stored part in the saved state');
     };
     const open0 = emulator.counters.snapshot().multipartOpen;
 
