@@ -63,6 +63,7 @@ const uploadModule = function (RED: NodeAPI): void {
     const displayName = typedProperty(def, 'displayName');
     const tags = typedProperty(def, 'tags', 'json');
     const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
+    const sha256 = def.sha256 === true || def.sha256 === 'true';
     const resumeDir = resumeDirOf(RED);
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     // Read once, not per message; a bad value still fails each message with its SG_CONFIG.
@@ -98,6 +99,7 @@ const uploadModule = function (RED: NodeAPI): void {
           ...timeout,
           onProgress: (p) => status.progress(p),
           ...(skipIfSame ? { skipIfSame } : {}),
+          ...(sha256 ? { sha256 } : {}),
           ...(resumeDir ? { resumeDir } : {}),
           ...(name !== undefined && name !== '' ? { displayName: asString(name, 'display name') } : {}),
           ...(tagList ? { tags: tagList } : {}),

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRemoteEmulator } from '../support/emulator-host.js';
-import { writeRandomFile } from '../support/files.js';
+import { flushDirtyPages, writeRandomFile } from '../support/files.js';
 import { newVersions, ourClient } from '../support/site.js';
 import { alternate, GiB, median, MiB, round, timed } from '../support/stats.js';
 import type { Measure } from '../support/types.js';
@@ -30,6 +30,7 @@ export const p11: Measure = {
       const ids = await newVersions(sg, ctx.runs * 2 + 1, 'p11');
       const upload = async (latency: number): Promise<number> => {
         await emu.configure({ shaping: { apiLatency: latency } });
+        flushDirtyPages();
         const { ms } = await timed(() => sg.upload({ type: 'Version', id: ids.pop()!, field: 'sg_uploaded_movie' }, file));
         ctx.log(`P11 site ${latency} ms away: ${round(ms / 1000, 2)} s`);
         return ms / 1000;

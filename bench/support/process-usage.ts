@@ -33,3 +33,17 @@ export async function runMeasured(tmpDir: string, command: string, args: string[
     rmSync(out, { force: true });
   }
 }
+
+/**
+ * CPU seconds (user + system, all threads) another running process has used so far, from
+ * `/proc/<pid>/stat`; undefined where there is no /proc. For the emulator child's share.
+ */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}

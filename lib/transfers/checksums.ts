@@ -4,8 +4,8 @@
  *
  * - {@link readSpan} reads a span of the file once into memory; its MD5 becomes the PUT's
  *   `Content-MD5`, so the storage checks the bytes in transit (400 `BadDigest`);
- * - a multipart upload's whole-file MD5 and SHA-256 are computed from those spans in file order
- *   on the hash thread (hash-offload.ts), for `UploadResult.checksums`;
+ * - a multipart upload's whole-file MD5 (and SHA-256 when asked for) is computed from those
+ *   spans in file order on the hash thread (hash-offload.ts), for `UploadResult.checksums`;
  * - {@link plainMd5Etag} tells whether a storage ETag is the MD5 of the object's bytes, the only
  *   case in which it can be compared (not a multipart `…-N` ETag, not an SSE-KMS / SSE-C object).
  */
@@ -15,10 +15,21 @@ import { ShotGridError } from '../errors.js';
 import { abortError } from '../http/abort.js';
 import { errorCodeOf } from '../http/error-mapping.js';
 
-/** The checksums of an uploaded file (lowercase hex). */
+/** The checksums of an uploaded or downloaded file (lowercase hex); `sha256` only when asked for. */
 export interface FileChecksums {
   md5: string;
-  sha256: string;
+  sha256?: string;
+}
+
+/**
+ * Checks the `sha256` option of an upload or download: whether the file's SHA-256 is computed
+ * besides its MD5. Off by default because it is not cheap: ~0.7 CPU s per GiB at this machine's
+ * ~1.5 GiB/s (bench P1 `params.hashing`), a fifth of a fast upload's client CPU.
+ */
+export function wantsSha256(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new ShotGridError('SG_CONFIG', 'sha256 must be true or false');
+  return value;
 }
 
 /**
@@ -86,20 +97,26 @@ export function plainMd5Etag(etag: string | undefined, headers: Record<string, s
   return m ? m[1]!.toLowerCase() : undefined;
 }
 
-/** MD5 and SHA-256 of a byte stream, fed in order. */
+/** MD5 (and SHA-256 when `sha256`) of a byte stream, fed in order. */
 export class StreamDigest {
+  readonly #withSha256: boolean;
   #md5: Hash = createHash('md5');
-  #sha256: Hash = createHash('sha256');
+  #sha256: Hash | undefined;
+
+  constructor(sha256 = false) {
+    this.#withSha256 = sha256;
+    this.#sha256 = sha256 ? createHash('sha256') : undefined;
+  }
 
   update(bytes: Buffer): void {
     this.#md5.update(bytes);
-    this.#sha256.update(bytes);
+    this.#sha256?.update(bytes);
   }
 
   /** Starts over (a download restarted from byte 0). */
   reset(): void {
     this.#md5 = createHash('md5');
-    this.#sha256 = createHash('sha256');
+    this.#sha256 = this.#withSha256 ? createHash('sha256') : undefined;
   }
 
   /** The MD5 so far, without ending the hash. */
@@ -108,6 +125,7 @@ export class StreamDigest {
   }
 
   result(): FileChecksums {
-    return { md5: this.#md5.copy().digest('hex'), sha256: this.#sha256.copy().digest('hex') };
+    const md5 = this.#md5.copy().digest('hex');
+    return this.#sha256 ? { md5, sha256: this.#sha256.copy().digest('hex') } : { md5 };
   }
 }

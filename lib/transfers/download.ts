@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { abortError, checkTimeout, runWithin } from '../http/abort.js';
-import { StreamDigest } from './checksums.js';
+import { StreamDigest, wantsSha256 } from './checksums.js';
 import { fetchInto, type DownloadCheck } from './download-fetch.js';
 import { BufferSink, FileSink, type DownloadSink } from './download-sink.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
@@ -81,6 +81,7 @@ export async function downloadFile(api: ApiCaller, source: DownloadSource, dest:
 
 async function downloadUntimed(api: ApiCaller, source: DownloadSource, dest: string, options: DownloadOptions): Promise<DownloadResult> {
   const maxBuffer = checkOptions(options);
+  const sha256 = wantsSha256(options.sha256);
   const overwrite = options.overwrite === true;
   const resume = options.resume !== false;
   const { signal } = options;
@@ -97,7 +98,7 @@ async function downloadUntimed(api: ApiCaller, source: DownloadSource, dest: str
   const sink: DownloadSink = path === undefined ? new BufferSink(maxBuffer) : await FileSink.create(path);
   const progress = new ProgressReporter({ total: undefined, partsTotal: 1, onProgress: options.onProgress });
   let attempts = 0;
-  const check: DownloadCheck = { digest: new StreamDigest() };
+  const check: DownloadCheck = { digest: new StreamDigest(sha256) };
   // An expired URL (403) gets a fresh one when the source can give it; a bare URL's 403 is final.
   const refresh = current.refresh && (async (): Promise<void> => {
     if (current.refresh) current = await current.refresh();

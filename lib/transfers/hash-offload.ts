@@ -1,8 +1,8 @@
 /**
- * A multipart upload's whole-file checksums (MD5 and SHA-256, for `UploadResult.checksums`),
+ * A multipart upload's whole-file checksums (MD5, and SHA-256 when asked for: `UploadResult.checksums`),
  * computed on a thread of their own (hash-thread.ts) from the very part buffers that are sent.
  * Each part's own MD5 (its `Content-MD5`) is computed as it is read (checksums.ts readSpan); the
- * file's two hashes are another ~2.3 CPU seconds per GiB, which on the event loop made the loop
+ * file's hashes are another ~1.5 CPU seconds per GiB (~2.3 with SHA-256), which on the event loop made the loop
  * the bottleneck of a fast upload (bench P1). On the thread they run on another core.
  *
  * One thread per process, shared by every upload, started on first use (~30 ms) and stopped when
@@ -84,7 +84,13 @@ function ask(req: HashRequest, key: string): Promise<FileChecksums | undefined> 
 /** One multipart upload's whole-file checksums, hashed on the hash thread in part order. */
 export class FileDigest {
   readonly #file = nextFile++;
+  readonly #sha256: boolean;
   #done = false;
+
+  /** `sha256`: the file's SHA-256 too, besides its MD5. */
+  constructor(sha256 = false) {
+    this.#sha256 = sha256;
+  }
 
   /**
    * Hands part `n` (in shared memory, see {@link sharedBuffer}) to the file's hashes; resolves
@@ -92,7 +98,7 @@ export class FileDigest {
    */
   add(n: number, bytes: Buffer): Promise<void> {
     if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('part bytes must be in shared memory (sharedBuffer)');
-    const consumed = ask({ op: 'part', file: this.#file, n, bytes }, `${this.#file}:${n}`).then(() => undefined);
+    const consumed = ask({ op: 'part', file: this.#file, n, bytes, sha256: this.#sha256 }, `${this.#file}:${n}`).then(() => undefined);
     // Awaited only while the upload goes on (a stopped upload's are rejected).
     consumed.catch(() => undefined);
     return consumed;

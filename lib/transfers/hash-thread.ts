@@ -1,6 +1,6 @@
 /**
  * The hash thread (a `worker_threads` worker started by hash-offload.ts): a multipart upload's
- * whole-file MD5 and SHA-256, fed with the parts in file order. The part bytes are shared memory
+ * whole-file MD5 (and SHA-256 when asked for), fed with the parts in file order. The part bytes are shared memory
  * (the `SharedArrayBuffer` the upload read the part into): nothing is copied, and the uploading
  * thread stays free for the network while this one hashes.
  *
@@ -12,21 +12,21 @@ import { parentPort } from 'node:worker_threads';
 /** What the uploading thread asks. */
 export type HashRequest =
   /** Part `n` of upload `file`: answer `consumed` once the file's hashes have taken it (in part order). */
-  | { op: 'part'; file: number; n: number; bytes: Uint8Array }
+  | { op: 'part'; file: number; n: number; bytes: Uint8Array; sha256: boolean }
   /** Every part was given: answer the file's checksums and forget the upload. */
   | { op: 'end'; file: number }
   /** The upload failed: forget it (parts waiting for their turn are never hashed). */
   | { op: 'drop'; file: number };
 
 /** What the hash thread answers (hex lowercase). */
-export type HashAnswer = { file: number; consumed: number } | { file: number; end: { md5: string; sha256: string } };
+export type HashAnswer = { file: number; consumed: number } | { file: number; end: { md5: string; sha256?: string } };
 
 /** Hashed at a time: a slice stays in the CPU cache while both hashes read it. */
 const SLICE = 1024 * 1024;
 
 interface FileState {
   md5: Hash;
-  sha256: Hash;
+  sha256: Hash | undefined;
   next: number;
   waiting: Map<number, Uint8Array>;
 }
@@ -40,10 +40,14 @@ port.on('message', (req: HashRequest) => {
     files.delete(req.file);
     return;
   }
-  if (!state) files.set(req.file, (state = { md5: createHash('md5'), sha256: createHash('sha256'), next: 1, waiting: new Map() }));
+  if (!state) {
+    const sha256 = req.op === 'part' && req.sha256 ? createHash('sha256') : undefined;
+    files.set(req.file, (state = { md5: createHash('md5'), sha256, next: 1, waiting: new Map() }));
+  }
   if (req.op === 'end') {
     files.delete(req.file);
-    port.postMessage({ file: req.file, end: { md5: state.md5.digest('hex'), sha256: state.sha256.digest('hex') } } satisfies HashAnswer);
+    const md5 = state.md5.digest('hex');
+    port.postMessage({ file: req.file, end: state.sha256 ? { md5, sha256: state.sha256.digest('hex') } : { md5 } } satisfies HashAnswer);
     return;
   }
   state.waiting.set(req.n, req.bytes);
@@ -54,7 +58,7 @@ port.on('message', (req: HashRequest) => {
     for (let off = 0; off < bytes.length; off += SLICE) {
       const slice = bytes.subarray(off, off + SLICE);
       state.md5.update(slice);
-      state.sha256.update(slice);
+      state.sha256?.update(slice);
     }
     port.postMessage({ file: req.file, consumed: n } satisfies HashAnswer);
   }

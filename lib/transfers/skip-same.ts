@@ -27,6 +27,7 @@ import { readField, THUMBNAIL_FIELDS } from './completion.js';
 import { resolveSource, type ResolvedSource } from './download-source.js';
 import { parseContentRange } from './download-fetch.js';
 import { storageExchange } from '../http/storage-transport.js';
+import { StreamDigest, type FileChecksums } from './checksums.js';
 import type { UploadSourceFile } from './local-file.js';
 import { DEFAULT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type UploadPlan } from './part-plan.js';
 import type { DownloadSource, UploadResult, UploadTarget } from './types.js';
@@ -37,8 +38,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export interface SameFile {
   value: unknown;
   attachment: { type: 'Attachment'; id: number };
-  /** The local file's MD5 (lowercase hex), for the result's checksums. */
-  md5: string;
+  /** The local file's checksums, for the result (computed in the same read as the ETag check). */
+  checksums: FileChecksums;
 }
 
 /** Size and ETag of a stored object. */
@@ -86,8 +87,8 @@ function candidatePartSizes(size: number, parts: number, plan: UploadPlan): numb
 }
 
 /** The S3 ETag the file would have: single-PUT MD5, or multipart MD5-of-MD5s for each part size. */
-async function localEtags(path: string, partSizes: number[], signal?: AbortSignal): Promise<{ whole: string; multipart: string[] }> {
-  const whole = createHash('md5');
+async function localEtags(path: string, partSizes: number[], sha256: boolean, signal?: AbortSignal): Promise<{ whole: FileChecksums; multipart: string[] }> {
+  const whole = new StreamDigest(sha256);
   const runs = partSizes.map((partSize) => ({ partSize, filled: 0, part: createHash('md5') as Hash, digests: [] as Buffer[] }));
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) {
     const buf = chunk as Buffer;
@@ -111,16 +112,16 @@ async function localEtags(path: string, partSizes: number[], signal?: AbortSigna
     if (run.filled > 0) run.digests.push(run.part.digest());
     return `${createHash('md5').update(Buffer.concat(run.digests)).digest('hex')}-${run.digests.length}`;
   });
-  return { whole: whole.digest('hex'), multipart };
+  return { whole: whole.result(), multipart };
 }
 
 /**
- * The local file's MD5 when the stored object is that file, by size and (when the storage gives
- * one) ETag; undefined when it is not. The MD5 comes from the same one read of the file.
+ * The local file's checksums when the stored object is that file, by size and (when the storage
+ * gives one) ETag; undefined when it is not. They come from the same one read of the file.
  */
-async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan: UploadPlan, signal?: AbortSignal): Promise<string | undefined> {
+async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan: UploadPlan, sha256: boolean, signal?: AbortSignal): Promise<FileChecksums | undefined> {
   if (info.size !== local.size) return undefined;
-  if (info.etag === undefined) return (await localEtags(local.path, [], signal)).whole;
+  if (info.etag === undefined) return (await localEtags(local.path, [], sha256, signal)).whole;
   const etag = info.etag.trim().replace(/^W\//, '').replace(/"/g, '').toLowerCase();
   const single = /^[0-9a-f]{32}$/.test(etag);
   const multi = /^[0-9a-f]{32}-(\d+)$/.exec(etag);
@@ -128,8 +129,8 @@ async function sameContent(info: StoredObjectInfo, local: UploadSourceFile, plan
   if (!single && !(multi && parts >= 1 && parts <= MAX_PARTS)) return undefined;
   const sizes = multi ? candidatePartSizes(local.size, parts, plan) : [];
   if (multi && sizes.length === 0) return undefined;
-  const computed = await localEtags(local.path, sizes, signal);
-  const same = single ? computed.whole === etag : computed.multipart.includes(etag);
+  const computed = await localEtags(local.path, sizes, sha256, signal);
+  const same = single ? computed.whole.md5 === etag : computed.multipart.includes(etag);
   return same ? computed.whole : undefined;
 }
 
@@ -152,7 +153,7 @@ async function candidates(api: ApiCaller, target: UploadTarget, fileName: string
  * `undefined`. A read that fails after the client's retries fails the upload (never guessed as
  * "not the same", which would upload a duplicate).
  */
-export async function findSameFile(api: ApiCaller, target: UploadTarget, local: UploadSourceFile, fileName: string, plan: UploadPlan, signal?: AbortSignal): Promise<SameFile | undefined> {
+export async function findSameFile(api: ApiCaller, target: UploadTarget, local: UploadSourceFile, fileName: string, plan: UploadPlan, sha256: boolean, signal?: AbortSignal): Promise<SameFile | undefined> {
   if (target.field && THUMBNAIL_FIELDS.has(target.field)) return undefined;
   try {
     for (const c of await candidates(api, target, fileName, signal)) {
@@ -160,8 +161,8 @@ export async function findSameFile(api: ApiCaller, target: UploadTarget, local: 
       const value: DownloadSource = { url: c.file.url, name: fileName, type: 'Attachment', id: c.id, link_type: 'upload' };
       const source = await resolveSource(api, value, undefined, signal);
       const info = await probeObject(api, source, signal);
-      const md5 = info && (await sameContent(info, local, plan, signal));
-      if (md5) return { value: c.value, attachment: { type: 'Attachment', id: c.id }, md5 };
+      const checksums = info && (await sameContent(info, local, plan, sha256, signal));
+      if (checksums) return { value: c.value, attachment: { type: 'Attachment', id: c.id }, checksums };
     }
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
@@ -172,7 +173,7 @@ export async function findSameFile(api: ApiCaller, target: UploadTarget, local: 
 
 /** The result of an upload skipped because the target already holds the file. */
 export function skippedResult(target: UploadTarget, same: SameFile): UploadResult {
-  return { target, value: same.value, attachment: same.attachment, bytes: 0, parts: 0, attempts: 0, multipart: false, skipped: true, checksums: { md5: same.md5 } };
+  return { target, value: same.value, attachment: same.attachment, bytes: 0, parts: 0, attempts: 0, multipart: false, skipped: true, checksums: same.checksums };
 }
 
 /** Per client: the tail of the queue of `skipIfSame` uploads, by target and file. */

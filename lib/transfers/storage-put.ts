@@ -33,6 +33,8 @@ export interface StoragePut {
   what?: string;
   /** Whether the answer must carry an ETag (multipart parts). */
   requireEtag?: boolean;
+  /** A streamed span's SHA-256 too, besides its MD5 (`StoragePutResult.streamed`). */
+  sha256?: boolean;
   /** The upload's signal (caller abort, or another part's final failure). */
   signal?: AbortSignal;
   /** Bytes handed to the connection, as they go. */
@@ -89,7 +91,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network
   // failure: it is kept apart so it is reported as SG_FILE and not retried.
   let readError: unknown;
-  const digest = 'bytes' in body ? undefined : new StreamDigest();
+  const digest = 'bytes' in body ? undefined : new StreamDigest(put.sha256);
   const chunks = bodyChunks(body, digest, (err) => void (readError = err), (s) => void (stream = s));
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of chunks()) {

@@ -6,7 +6,8 @@
  * 2. the record's state before the upload (so a lost completion can be checked, not repeated),
  *    read alongside the init;
  * 3. init → PUT(s) with retries, fresh links after 403s, stall detection, each span read once
- *    and sent with its Content-MD5 (the file's MD5 and SHA-256 computed from the same bytes);
+ *    and sent with its Content-MD5 (the file's MD5, and SHA-256 when asked for, computed from the
+ *    same bytes);
  * 4. completion exactly once; a multipart upload that fails or is aborted is aborted on the
  *    site (flat body) before the error is thrown, so no upload is left open;
  * 5. the field value / Attachment read back.
@@ -19,7 +20,7 @@ import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './comple
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
-import { readSpan, StreamDigest, type FileChecksums } from './checksums.js';
+import { readSpan, StreamDigest, wantsSha256, type FileChecksums } from './checksums.js';
 import { FileDigest } from './hash-offload.js';
 import { MAX_HELD_SPAN, planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
@@ -76,6 +77,8 @@ interface UploadRun {
   progress: ProgressReporter;
   signal?: AbortSignal;
   attempts: number;
+  /** Whether the file's SHA-256 is computed too (`UploadOptions.sha256`). */
+  sha256: boolean;
 }
 
 /** The single PUT; a 403 re-inits for a fresh link. Returns the session the bytes went to and the file's checksums. */
@@ -84,7 +87,7 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
   // Read whole when small enough (sent with Content-MD5), else streamed and hashed on the way.
   let held: { bytes: Buffer; md5: Buffer; checksums: FileChecksums } | undefined;
   if (run.plan.size <= MAX_HELD_SPAN) {
-    const digest = new StreamDigest();
+    const digest = new StreamDigest(run.sha256);
     const bytes = await readSpan(run.file, 0, run.plan.size, undefined, digest, run.signal);
     const checksums = digest.result();
     held = { bytes, md5: Buffer.from(checksums.md5, 'hex'), checksums };
@@ -104,6 +107,7 @@ async function sendSingle(run: UploadRun, first: UploadSession): Promise<{ sessi
           url,
           body: held ?? { file: run.file, start: 0, end: run.plan.size },
           contentType: putContentType(url, run.fileName, false),
+          sha256: run.sha256,
           signal: run.signal,
           onBytes: (bytes) => {
             sent += bytes;
@@ -134,13 +138,14 @@ export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: s
 
 async function uploadUntimed(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions): Promise<UploadResult> {
   if (options.skipIfSame !== undefined && typeof options.skipIfSame !== 'boolean') throw configError('skipIfSame must be true or false');
+  const sha256 = wantsSha256(options.sha256);
   if (!options.skipIfSame) return transferFile(api, targetIn, path, options);
   const target = checkTarget(targetIn);
   const local = await checkUploadFile(path);
   const fileName = uploadFileName(options.fileName, local.name);
   const plan = planUpload(local.size, options);
   return oneAfterAnother(api, sameUploadKey(target, local, fileName), options.signal, async () => {
-    const same = await findSameFile(api, target, local, fileName, plan, options.signal);
+    const same = await findSameFile(api, target, local, fileName, plan, sha256, options.signal);
     if (!same) return transferFile(api, targetIn, path, options);
     // A run cut off by a crash may have left this file's multipart upload open: not needed now.
     if (options.resumeDir !== undefined) await discardResume(api, options, target, local, fileName);
@@ -155,6 +160,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   const fileName = uploadFileName(options.fileName, local.name);
   let plan = planUpload(local.size, options);
   const data = uploadData(target, fileName, options);
+  const sha256 = wantsSha256(options.sha256);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw configError('onProgress must be a function');
   if (options.resumeDir !== undefined) checkResumeOptions(options);
   const { signal } = options;
@@ -190,7 +196,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   }
   if (plan.multipart && !session.multipart) plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
   const run: UploadRun = {
-    api, target, file: local.path, fileName, plan, signal, attempts: 0,
+    api, target, file: local.path, fileName, plan, signal, attempts: 0, sha256,
     progress: new ProgressReporter({ total: local.size, partsTotal: plan.partCount, onProgress: options.onProgress }),
   };
 
@@ -199,7 +205,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   try {
     let info: UploadInfo;
     if (plan.multipart) {
-      const digest = new FileDigest();
+      const digest = new FileDigest(sha256);
       const etags = await uploadParts({
         api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, digest,
         ...(resume ? { stored: resume.stored, onPartStored: (n: number, etag: string) => resume.partStored(n, etag) } : {}),
@@ -241,6 +247,6 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     attempts: run.attempts,
     multipart: plan.multipart,
     skipped: false,
-    checksums: { md5: checksums.md5, sha256: checksums.sha256 },
+    checksums,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Checksums end to end through `ShotGridClient` against the emulator (and, under `npm run
  * test:s3`, the uploads' bytes in Ceph radosgw): every PUT carries Content-MD5, the upload result
- * carries the file's MD5 and SHA-256, downloads are checked against plain-MD5 ETags, and bytes
+ * carries the file's MD5 (and SHA-256 when asked for), downloads are checked against plain-MD5 ETags, and bytes
  * damaged at rest or in transit are detected (the emulator's corruption faults, built-in storage only).
  */
 import { after, before, beforeEach, test } from 'node:test';
@@ -37,24 +37,48 @@ after(async () => {
 
 const field = (id: number) => ({ type: 'Version', id, field: 'sg_uploaded_movie' });
 
-test('an upload reports the file MD5 and SHA-256; a download of a single-PUT object is checked against its ETag', async () => {
+test('an upload reports the file MD5 (SHA-256 only when asked for); a download of a single-PUT object is checked against its ETag', async () => {
   const id = await env.version();
   const up = await sg.upload(field(id), small);
-  assert.deepEqual(up.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
+  assert.deepEqual(up.checksums, { md5: md5Hex(small) }, 'MD5 only by default');
   const down = await sg.download(field(id), 'buffer');
   assert.equal(down.verified, 'md5');
-  assert.equal(down.checksums.md5, up.checksums.md5);
+  assert.deepEqual(down.checksums, { md5: up.checksums.md5 });
+  const again = await sg.upload(field(await env.version()), small, { sha256: true });
+  assert.deepEqual(again.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
+  const downSha = await sg.download(field(id), 'buffer', { sha256: true });
+  assert.deepEqual(downSha.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
 });
 
 test('a multipart upload reports the whole file checksums; its download can only be checked by length', async () => {
   const id = await env.version();
-  const up = await sg.upload(field(id), multi, multipartOptions);
+  const up = await sg.upload(field(id), multi, { ...multipartOptions, sha256: true });
   assert.equal(up.parts, 3);
   assert.deepEqual(up.checksums, { md5: md5Hex(multi), sha256: await sha256File(multi) });
   const out = mkdtempSync(join(env.dir, 'multi-'));
-  const down = await sg.download(field(id), join(out, 'back.mov'));
+  const down = await sg.download(field(id), join(out, 'back.mov'), { sha256: true });
   assert.equal(down.verified, 'length', 'a multipart ETag is not an MD5 of the file');
   assert.equal(down.checksums.sha256, up.checksums.sha256);
+  const md5Only = await sg.upload(field(await env.version()), multi, multipartOptions);
+  assert.deepEqual(md5Only.checksums, { md5: md5Hex(multi) }, 'MD5 only by default');
+});
+
+test('a skipped upload reports the checksums of the one read that compared the file', async () => {
+  const id = await env.version();
+  await sg.upload(field(id), multi, multipartOptions);
+  const start = env.emu.counters.snapshot();
+  const skipped = await sg.upload(field(id), multi, { ...multipartOptions, skipIfSame: true, sha256: true });
+  assert.equal(skipped.skipped, true);
+  assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), {}, 'nothing sent');
+  assert.deepEqual(skipped.checksums, { md5: md5Hex(multi), sha256: await sha256File(multi) });
+});
+
+test('a sha256 option that is not true or false is SG_CONFIG before any request', async () => {
+  const start = env.emu.counters.snapshot();
+  const bad = { sha256: 'yes' as unknown as boolean };
+  await assert.rejects(sg.upload(field(1), small, bad), (err: Error & { code?: string }) => err.code === 'SG_CONFIG' && /sha256 must be true or false/.test(err.message));
+  await assert.rejects(sg.download(field(1), 'buffer', bad), (err: Error & { code?: string }) => err.code === 'SG_CONFIG' && /sha256 must be true or false/.test(err.message));
+  assert.deepEqual(env.emu.counters.snapshot().requests, start.requests, 'no request');
 });
 
 test('a bit flipped at rest: the download is SG_INTEGRITY and no file is left', { skip: builtinOnly('the corrupt_at_rest fault') }, async () => {

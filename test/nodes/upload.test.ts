@@ -62,6 +62,24 @@ describe('shotgrid-upload', () => {
       ...catchNodes(),
     ]);
 
+  test('msg.payload.checksums: the MD5 by default, the SHA-256 too when the node asks for it', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(join(workDir, 'media/big.mov'));
+    const md5 = createHash('md5').update(bytes).digest('hex');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    for (const [props, want] of [[{}, { md5 }], [{ sha256: true }, { md5, sha256 }]] as const) {
+      const version = await newVersion('nu_sums');
+      await helper.load([siteNode, uploadNode], uploadFlow(props), scriptCredentials(emulator));
+      const got = nextInput(helper.getNode('out'));
+      helper.getNode('upload').receive({ entity: version, filename: 'media/big.mov' });
+      const result = (await got).payload as { multipart: boolean; checksums: unknown };
+      assert.equal(result.multipart, true);
+      assert.deepEqual(result.checksums, want);
+      await helper.unload();
+    }
+  });
+
   test('a movie from a path relative to fileWorkingDirectory: result in msg.payload, the field set on the site', async () => {
     const version = await newVersion('nu_movie');
     await helper.load([siteNode, uploadNode], uploadFlow(), scriptCredentials(emulator));
