@@ -1,5 +1,5 @@
 /**
- * P1: a 1 GiB upload through the client (defaults: 8 MiB parts, 8 in flight, checksums, every
+ * P1: a 1 GiB upload through the client (defaults: 5 MiB parts, 8 in flight, checksums, every
  * ShotGrid call included) against one raw undici PUT of the same bytes to the same storage.
  */
 import { join } from 'node:path';

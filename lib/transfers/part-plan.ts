@@ -13,12 +13,15 @@ export const MAX_PARTS = 10_000;
 /** Files larger than this use multipart (the Python API's `_MULTIPART_UPLOAD_CHUNK_SIZE`; strict `>`). */
 export const DEFAULT_MULTIPART_THRESHOLD = 20_000_000;
 /**
- * Default part size: 8 MiB. Each part is read once into memory so that its Content-MD5 can go
- * before its bytes (a header precedes the body; a second read of the file is not an option), so
- * memory is `concurrency × partSize`: 8 × 8 MiB keeps the uploading process under bench P3's
- * 160 MiB, where the Python API's 20,000,000-byte chunks would need 160 MB for the buffers alone.
+ * Default part size: 5 MiB (S3's smallest, as @aws-sdk/lib-storage and rclone). Each part is read
+ * once into memory so that its Content-MD5 can go before its bytes (a header precedes the body; a
+ * second read of the file is not an option), so memory is `concurrency × partSize`: 8 × 5 MiB =
+ * 40 MiB per upload. 8 MiB parts held 64 MiB and put the uploading process over bench P3's
+ * 160 MiB; the price of smaller parts is one link request to the site per 5 MiB (205 per GiB
+ * instead of 128), asked for ahead, off the critical path. The Python API's 20,000,000-byte
+ * chunks would need 160 MB for the buffers alone.
  */
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 /**
  * Largest single PUT read whole into memory and sent with its Content-MD5. A larger single PUT
  * (a site without multipart, or a raised `multipartThreshold`) streams from the file, hashed on
@@ -29,7 +32,7 @@ export const MAX_HELD_SPAN = 64 * 1024 * 1024;
  * Parts in flight at once by default. Storage caps each connection (S3: tens of MB/s), so the
  * parts in flight set the speed: 4 (@aws-sdk/lib-storage's default) stays under 4× the Python
  * API's sequential upload on a 25 MB/s-per-connection storage, 8 reaches ~6× (bench P2 and the
- * concurrency chart). Parts stream from disk, so memory grows by ~2 MiB per part, not by parts.
+ * concurrency chart). Each part in flight is held in memory (see DEFAULT_PART_SIZE).
  */
 export const DEFAULT_CONCURRENCY = 8;
 /** Largest concurrency accepted. */
