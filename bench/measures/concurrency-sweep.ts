@@ -16,7 +16,7 @@ export const SWEEP = [1, 2, 4, 8, 16] as const;
 
 /** Runs the sweep: one upload per point (a shaped upload's speed is set by the shaping, not by noise; it is also slow). */
 export async function concurrencySweep(ctx: BenchContext): Promise<NonNullable<BenchReport['concurrency']>> {
-  // Large enough for 16 parts in flight to matter (64 parts of 8 MiB with the defaults).
+  // Large enough for 16 parts in flight to matter (about 100 parts with the default 5 MiB parts).
   const size = ctx.quick ? 64 * MiB : 512 * MiB;
   const runs = 1;
   const file = writeRandomFile(join(ctx.tmpDir, 'sweep.bin'), size);

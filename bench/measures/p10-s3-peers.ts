@@ -2,7 +2,7 @@
  * P10: 1 GiB to the same radosgw bucket (Ceph's S3 gateway on loopback, started with the
  * project's S3 scripts) by our client through the local site in external-S3 mode vs rclone and
  * vs the AWS CLI (Debian's packages), all with the same parts in flight and part size: our
- * defaults (8 × 8 MiB; 8 MiB is also the AWS CLI's default chunk size). Each
+ * defaults (8 parts of 5 MiB in flight). Each
  * client is a process of its own under GNU time: wall time, client CPU and peak RSS. Every upload
  * is read back and compared (size, SHA-256) before the next one.
  * Where radosgw cannot run (not root, no apt) the measure is skipped with a loud note.
