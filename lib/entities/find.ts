@@ -9,6 +9,7 @@ import { ShotGridError } from '../errors.js';
 import { linkSignals } from '../http/abort.js';
 import { toRestFilter, type Filters } from './filters.js';
 import { checkFieldName, dataOf, entityPath, flattenRecords } from './records.js';
+import { noteReadSize, searchKey, wasLargeRead } from './large-reads.js';
 import { countRecords } from './summarize.js';
 import type { FindOptions, ReadOptions, ShotGridRecord, SortSpec } from './types.js';
 
@@ -120,9 +121,10 @@ export const READ_AHEAD_PAGES = 4;
 /**
  * Pages requested ahead by `find`, which holds every record anyway (so the look-ahead costs no
  * memory the result would not): the client's default connection budget (10) less one for the
- * count. 50,000 records in 5,000-record pages then take two round trips in series after the first
- * page (page 2 with the count, then pages 3-10 together), not nine (bench P12). The client's
- * `maxConnections` limiter still caps what is on the wire.
+ * count. 50,000 records in 5,000-record pages then take three round trips in series (page 1;
+ * page 2 with the count; pages 3-10 together), two when the search was read before (page 1 with
+ * the count; pages 2-10), not ten (bench P12). The client's `maxConnections` limiter still caps
+ * what is on the wire.
  */
 export const FIND_READ_AHEAD_PAGES = 9;
 
@@ -139,6 +141,16 @@ interface PageFetch {
  * is known, up to `ahead` pages are in flight while the caller handles the current one. The count
  * says where the result ends, so no page past the end is asked for and no empty page is needed
  * to prove it (without a count, the read goes on to a short page).
+ *
+ * When this client's last read of the same search went past a full first page, the count is
+ * asked for together with page 1 instead. Pages past the first can only be asked for together
+ * once the count is known, so counting after page 1 puts a third round trip in series (page 1;
+ * page 2 + count; pages 3-10): on a site 100 ms away, 50,000 records take two round trips instead
+ * of three (bench P12). Counting with every page 1 would do that for first reads too, but costs
+ * one more request (a `_summarize`) for every read whose result fits on page 1, which is most
+ * finds (lookups in a flow, one per message): two requests for each instead of one. Remembering
+ * large reads keeps small ones at one request; a search that has shrunk to one page pays one
+ * unneeded count, once.
  *
  * Consistency (the site's pages are offsets in a sorted list): with the default order (id
  * ascending) a record created during the read sorts after every existing one and shifts no page,
@@ -159,6 +171,10 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   let next = plan.firstPage;
   // Last page to read: the one holding `limit`, then also the count's last page once known.
   let lastPage = plan.singlePage ? plan.firstPage : plan.firstPage - 1 + Math.ceil(plan.limit / plan.pageSize);
+  // Counted only when more pages may be left than the look-ahead covers. `retired` reads are not
+  // counted by `_summarize`: they page on to a short page.
+  const countable = !plan.singlePage && plan.firstPage + ahead < lastPage && !options.retired;
+  const key = countable ? searchKey(plan.type, plan.body, plan.pageSize) : undefined;
   let counting = false;
   // While the count is on its way only the next page is asked for: the count may say the result
   // ends there, and a page past the end is a request for nothing (the site still runs the query).
@@ -166,13 +182,16 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
   let countSettled: Promise<void> = Promise.resolve();
   const launch = (): void => {
     // Linked to this read's own controller, which is aborted when the read ends.
-    const own = linkSignals(controller.signal).controller;
+    const own = linkSignals(controller.signal);
     const records = fetchPage(api, plan, next, own.signal);
-    // If the caller stops early, a prefetch's failure must not surface as unhandled.
-    records.catch(() => undefined);
-    inFlight.push({ number: next++, records, controller: own });
+    // Detached once settled: a long read would otherwise leave a listener per page on the read's
+    // signal. If the caller stops early, a prefetch's failure must not surface as unhandled.
+    records.then(own.dispose, own.dispose);
+    inFlight.push({ number: next++, records, controller: own.controller });
   };
   const fill = (): void => {
+    // The count may settle after the read has ended.
+    if (controller.signal.aborted) return;
     const upTo = countPending ? Math.min(lastPage, plan.firstPage + 1) : lastPage;
     while (inFlight.length < ahead && next <= upTo) launch();
   };
@@ -181,9 +200,25 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
     // Pages past the end are cancelled, not awaited.
     for (const f of inFlight) if (f.number > lastPage) f.controller.abort();
   };
+  const startCount = (): void => {
+    counting = true;
+    countPending = true;
+    const settled = (): void => {
+      countPending = false;
+      fill();
+    };
+    countSettled = countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
+      (count) => {
+        endAt(Math.max(plan.firstPage, Math.ceil(count / plan.pageSize)));
+        settled();
+      },
+      settled, // without a count the read goes on until a short page
+    );
+  };
   let yielded = 0;
   try {
     launch();
+    if (key !== undefined && wasLargeRead(api, key)) startCount();
     for (;;) {
       // Every page asked for so far is read: the count says whether there are more.
       if (inFlight.length === 0 && countPending) await countSettled;
@@ -201,22 +236,9 @@ export async function* iteratePages(api: ApiCaller, type: string, filters: Filte
       inFlight.shift();
       const full = records.length === plan.pageSize;
       if (!full) endAt(current.number);
-      // Only when more pages are left than the look-ahead covers (a small find stays one
-      // request). `retired` reads are not counted by `_summarize`: they page on to a short page.
-      if (full && !counting && current.number === plan.firstPage && current.number + ahead < lastPage && !options.retired) {
-        counting = true;
-        countPending = true;
-        const settled = (): void => {
-          countPending = false;
-          fill();
-        };
-        countSettled = countRecords(api, type, filters, { filterOperator: options.filterOperator, includeArchivedProjects: options.includeArchivedProjects, signal: controller.signal }).then(
-          (count) => {
-            endAt(Math.max(current.number, Math.ceil(count / plan.pageSize)));
-            settled();
-          },
-          settled, // without a count the read goes on until a short page
-        );
+      if (key !== undefined && current.number === plan.firstPage) {
+        noteReadSize(api, key, full);
+        if (full && !counting) startCount();
       }
       fill();
       const page = yielded + records.length > plan.limit ? records.slice(0, plan.limit - yielded) : records;

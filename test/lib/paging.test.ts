@@ -47,6 +47,32 @@ async function peakInFlight<T>(fn: () => Promise<T>): Promise<{ value: T; peak: 
   }
 }
 
+/** A `_search` or `_summarize` request as the site saw it: which, when it arrived, when its answer was sent. */
+interface SeenRequest {
+  route: 'search' | 'summarize';
+  start: number;
+  end: number;
+}
+
+/** Runs `fn` and returns the `_search`/`_summarize` requests the site handled meanwhile, in arrival order. */
+async function watchReads<T>(fn: () => Promise<T>): Promise<{ value: T; seen: SeenRequest[] }> {
+  const seen: SeenRequest[] = [];
+  const onStart = (message: unknown): void => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    const m = /\/_(search|summarize)$/.exec((request.url ?? '').split('?')[0]!);
+    if (!m) return;
+    const entry: SeenRequest = { route: m[1] as SeenRequest['route'], start: performance.now(), end: Number.POSITIVE_INFINITY };
+    seen.push(entry);
+    response.once('finish', () => (entry.end = performance.now()));
+  };
+  diagnostics.subscribe('http.server.request.start', onStart);
+  try {
+    return { value: await fn(), seen };
+  } finally {
+    diagnostics.unsubscribe('http.server.request.start', onStart);
+  }
+}
+
 /** Search requests answered so far. */
 function apiRequests(): number {
   return Object.values(emu.counters.snapshot().requests.api ?? {}).reduce((a, b) => a + b, 0);
@@ -83,6 +109,63 @@ test('reading everything fetches several pages at once, in the order of a sequen
   } finally {
     emu.configure({ shaping: { apiLatency: 0 } });
   }
+});
+
+test('a search read past a full first page before: its count is asked for with page 1, the other pages together', async () => {
+  await settle();
+  // A client of its own (it remembers which of its searches were large). Each request waits
+  // 50 ms on the site, so requests asked for together overlap there.
+  const own = new ShotGridClient({ site: emu.url, auth: { scriptName: emu.credentials.scriptName, scriptKey: emu.credentials.scriptKey } });
+  emu.configure({ shaping: { apiLatency: 50 } });
+  try {
+    const read = () => watchReads(() => own.find('Asset', filters, { fields: ['code'] }));
+    // First read: the count is asked for after a full page 1 (the result could have fit on it).
+    const first = await read();
+    assert.equal(first.value.length, TOTAL);
+    const [firstPage1] = first.seen.filter((r) => r.route === 'search');
+    const [firstCount] = first.seen.filter((r) => r.route === 'summarize');
+    assert.ok(firstCount!.start >= firstPage1!.end, 'the first read asked for the count before page 1 was in');
+    // Second read: the count goes with page 1.
+    const { value: records, seen } = await read();
+    assert.deepEqual(records.map((r) => r.id), ids);
+    const searches = seen.filter((r) => r.route === 'search');
+    const counts = seen.filter((r) => r.route === 'summarize');
+    // 10 full pages and one count: nothing past the end.
+    assert.equal(searches.length, TOTAL / 5000);
+    assert.equal(counts.length, 1);
+    const page1 = searches[0]!;
+    assert.ok(counts[0]!.start < page1.end, 'the count waited for page 1');
+    // Later pages are asked for once page 1 or the count is in, several at once.
+    const later = searches.slice(1);
+    assert.ok(Math.min(...later.map((r) => r.start)) >= Math.min(page1.end, counts[0]!.end), 'a later page was asked for before page 1 or the count was in');
+    const firstLaterEnd = Math.min(...later.map((r) => r.end));
+    assert.ok(later.filter((r) => r.start < firstLaterEnd).length >= 2, 'later pages were asked for one at a time');
+  } finally {
+    emu.configure({ shaping: { apiLatency: 0 } });
+    await own.close();
+  }
+});
+
+test('a read whose result fits on page 1 is one request; a search that shrank to one page pays one count, once', async () => {
+  await settle();
+  const small = await watchReads(() => sg.find('Asset', [['code', 'in', ['bulk-00007', 'bulk-00042']]], { fields: ['code'] }));
+  assert.deepEqual(small.value.map((r) => r.code), ['bulk-00007', 'bulk-00042']);
+  assert.deepEqual(small.seen.map((r) => r.route), ['search']);
+  // 150 records in 100-record pages: page 1, then page 2 with the count.
+  const mark = 'shrink-';
+  const made = emu.bulkCreate('Asset', Array.from({ length: 150 }, (_, i) => ({ code: `${mark}${i}`, project: { type: 'Project', id: 1 } })));
+  const read = () => watchReads(() => sg.find('Asset', [['code', 'starts_with', mark]], { pageSize: 100 }));
+  const large = await read();
+  assert.equal(large.value.length, 150);
+  assert.deepEqual(large.seen.map((r) => r.route).sort(), ['search', 'search', 'summarize']);
+  for (const id of made.slice(0, 100)) await sg.delete('Asset', id);
+  // Now 50: the count asked for with page 1 was not needed; the next read does without it.
+  const shrunk = await read();
+  assert.equal(shrunk.value.length, 50);
+  assert.deepEqual(shrunk.seen.map((r) => r.route).sort(), ['search', 'summarize']);
+  const again = await read();
+  assert.equal(again.value.length, 50);
+  assert.deepEqual(again.seen.map((r) => r.route), ['search']);
 });
 
 test('the connection budget (maxConnections) bounds a parallel read', async () => {
