@@ -3,7 +3,7 @@
  * `POST /entity/{e}/_search` (array or hash filters chosen by the vendor Content-Type).
  */
 import type { StoredRecord } from '../context.js';
-import { ApiError, mediaType, readJson, sendJson } from '../http/respond.js';
+import { ApiError, mediaType, readJson, sendJson, sendJsonText } from '../http/respond.js';
 import { allOf, compileArrayFilters, compileCondition, compileHashFilters, type RowTest } from './filters.js';
 import { archivedFilter, findPage } from './query.js';
 import { parseReadOptions, type ReadBody, type ReadOptions } from './read-options.js';
@@ -29,11 +29,29 @@ export function pageLinks(r: ApiRequest, page: { size: number; number: number })
   return links;
 }
 
-/** Answers one page of matching rows; `readKey` names the read for paging on (see `findPage`). */
+/**
+ * Records rendered and encoded per `JSON.stringify` call. A 5,000-record page encoded at once is
+ * one ~0.8 MB string, which V8 places apart from its heap in memory not touched yet: that cost
+ * about twice as much per record as pieces of 500 (~80 KB), whose renderings also die young.
+ */
+export const RECORDS_PER_PIECE = 500;
+
+/**
+ * Answers one page of matching rows; `readKey` names the read for paging on (see `findPage`).
+ * The text is what `JSON.stringify({ data, links })` gives, built from pieces of records.
+ */
 function answerPage(site: Site, r: ApiRequest, type: string, test: RowTest, opts: ReadOptions, readKey: string): void {
   const rows = findPage(site, type, test, opts, readKey);
   const sel = selectFields(site, type, opts.fields);
-  sendJson(r.res, 200, { data: rows.map((rec) => renderRecord(site, rec, sel, r.prefix)), links: pageLinks(r, opts.page) });
+  const pieces: string[] = ['{"data":['];
+  for (let start = 0; start < rows.length; start += RECORDS_PER_PIECE) {
+    const records = rows.slice(start, start + RECORDS_PER_PIECE).map((rec) => renderRecord(site, rec, sel, r.prefix));
+    if (start > 0) pieces.push(',');
+    // `[r1,r2,…]` without its brackets.
+    pieces.push(JSON.stringify(records).slice(1, -1));
+  }
+  pieces.push(`],"links":${JSON.stringify(pageLinks(r, opts.page))}}`);
+  sendJsonText(r.res, 200, pieces);
 }
 
 /** A `filter[...]` query value: a JSON hash/list for links, a comma list as `in`, else equality. */

@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by every emulator route: JSON answers, the error envelope, bodies. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyBuffer } from './body-buffers.js';
 
 /** An API error in the server's envelope; thrown by handlers, answered by the router. */
 export class ApiError extends Error {
@@ -35,8 +36,20 @@ function weakEtag(bytes: Buffer): string {
 
 /** Answers JSON with the server's headers (`application/json; charset=utf-8`, weak `etag`, `x-request-id`). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  // Encoded once: its length, its tag and the bytes sent (a 5,000-record page is ~0.5 MB).
-  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  sendJsonText(res, status, [JSON.stringify(body)], headers);
+}
+
+/**
+ * {@link sendJson} of JSON text given in pieces (their concatenation is the body). Encoded once
+ * into one buffer: its length, its tag and the bytes sent (a 5,000-record page is ~0.8 MB).
+ */
+export function sendJsonText(res: ServerResponse, status: number, pieces: readonly string[], headers: Record<string, string> = {}): void {
+  let size = 0;
+  for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8');
+  const buffer = bodyBuffer(res, size);
+  let at = 0;
+  for (const piece of pieces) at += buffer.write(piece, at, 'utf8');
+  const bytes = buffer.subarray(0, size);
   res.writeHead(status, {
     ...COMMON_HEADERS,
     'content-type': 'application/json; charset=utf-8',

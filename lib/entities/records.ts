@@ -16,13 +16,18 @@ function badRecord(what: string): ShotGridError {
 /** Create answers write date-times as `2021-06-16 08:55:13 UTC`; reads as `2021-06-16T08:55:13Z`. */
 const SPACED_UTC = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/;
 
+/** Length of `2021-06-16 08:55:13 UTC`: other strings are returned without running the pattern. */
+const SPACED_UTC_LENGTH = 23;
+
 function normalizeAttribute(value: unknown): unknown {
-  if (typeof value === 'string') {
+  if (typeof value === 'string' && value.length === SPACED_UTC_LENGTH) {
     const m = SPACED_UTC.exec(value);
     return m ? `${m[1]}T${m[2]}Z` : value;
   }
   return value;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** A link as the Python API shows it: `{type, id, name, …}` in that order. */
 function normalizeLink(value: unknown): unknown {
@@ -46,11 +51,16 @@ export function flattenRecord(raw: unknown, fallbackType?: string): ShotGridReco
   const type = typeof raw.type === 'string' ? raw.type : fallbackType;
   if (type === undefined) throw badRecord('an object without a type');
   const record: ShotGridRecord = { type, id };
-  if (isPlainObject(raw.attributes)) {
-    for (const [key, value] of Object.entries(raw.attributes)) record[key] = normalizeAttribute(value);
+  // for-in over own keys, not Object.entries: the same keys in the same order, without an array
+  // per record and a pair per field (a 50,000-record find flattens 50,000 of them, bench P4).
+  const { attributes, relationships } = raw;
+  if (isPlainObject(attributes)) {
+    for (const key in attributes) if (hasOwn.call(attributes, key)) record[key] = normalizeAttribute(attributes[key]);
   }
-  if (isPlainObject(raw.relationships)) {
-    for (const [key, rel] of Object.entries(raw.relationships)) {
+  if (isPlainObject(relationships)) {
+    for (const key in relationships) {
+      if (!hasOwn.call(relationships, key)) continue;
+      const rel = relationships[key];
       record[key] = isPlainObject(rel) && 'data' in rel ? normalizeLink(rel.data) : null;
     }
   }

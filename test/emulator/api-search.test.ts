@@ -4,6 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { RECORDS_PER_PIECE } from '../../emulator/api/read.js';
 import { assertError, codes, openSite, VENDOR_ARRAY, type TestSite } from './api-helpers.js';
 
 let site: TestSite;
@@ -242,5 +244,22 @@ describe('relations per data type', () => {
   test('an unknown field in a filter is 400 naming it', async () => {
     const e = assertError(await site.search('Version', { filters: [['sg_not_a_field', 'is', 'x']] }), 400, 103, "API read() Version.sg_not_a_field doesn't exist.");
     assert.equal(e.source['Version.sg_not_a_field'], ' does not exist. Value: {"path" => "sg_not_a_field", "relation" => "is", "values" => ["x"]}');
+  });
+});
+
+describe('large pages', () => {
+  test('a page of more than one encoding piece: every record once, in id order, each as a single read renders it; the text is JSON.stringify of its value', async () => {
+    const count = 2 * RECORDS_PER_PIECE + 7;
+    const seeded = site.emu.bulkCreate('Asset', Array.from({ length: count }, (_, i) => ({ code: `piece-ä-${i}`, project: P1, description: i % 2 ? null : `line\n"${i}"` })));
+    const r = await site.search('Asset', { filters: [['code', 'starts_with', 'piece-']], page: { size: 5000 } }, 'array');
+    assert.equal(r.status, 200);
+    assert.deepEqual(ids(r), seeded);
+    assert.equal(r.text, JSON.stringify(r.body));
+    assert.equal(r.headers.get('etag'), `W/"${createHash('sha256').update(r.text).digest('hex').slice(0, 32)}"`);
+    // Every field of the records on both sides of each piece's edge, as GET renders them.
+    for (const at of [0, RECORDS_PER_PIECE - 1, RECORDS_PER_PIECE, 2 * RECORDS_PER_PIECE, count - 1]) {
+      const one = await site.call('GET', `/api/v1/entity/assets/${seeded[at]}`);
+      assert.deepEqual(r.body.data[at], one.body.data, `record ${at}`);
+    }
   });
 });
