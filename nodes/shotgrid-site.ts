@@ -71,8 +71,9 @@ const siteModule = function (RED: NodeAPI): void {
     };
 
     node.useClient = <T>(fn: (c: ShotGridClient) => Promise<T>): Promise<T> =>
-      leases.run(async () => {
-        // Checked inside the lease so the caller sees a catchable error, not a closed pool.
+      leases.run(() => {
+        // Checked inside the lease so the caller sees a catchable error, not a closed pool (the
+        // lease turns a throw here into a rejection).
         if (closed) {
           throw new ShotGridError('SG_ABORTED', 'the ShotGrid site node was stopped (redeploy or shutdown)');
         }

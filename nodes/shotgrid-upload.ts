@@ -9,7 +9,7 @@ import { LIBRARY_DEFAULTS, ShotGridError, type UploadOptions, type UploadTarget 
 import { formatBytes } from './shared/activity-status.js';
 import { toEntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
-import { asString, evaluateProperty, kindOf, numberSetting, parseIfJson, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
+import { asString, kindOf, numberSetting, parseIfJson, readProperties, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { withoutSignedUrls } from './shared/signed-urls.js';
 import { siteConnection, siteHandle } from './shared/site-client.js';
@@ -57,11 +57,16 @@ const uploadModule = function (RED: NodeAPI): void {
   }
 
   function setUp(node: RedNode, def: NodeDef): void {
-    const target = typedProperty(def, 'target', 'msg');
     const field = typedProperty(def, 'field', FIELD_PICKER);
-    const filename = typedProperty(def, 'filename', 'msg');
-    const displayName = typedProperty(def, 'displayName');
-    const tags = typedProperty(def, 'tags', 'json');
+    // Read per message, in this order; checked before the next is read.
+    const steps = [
+      { label: 'target record', prop: typedProperty(def, 'target', 'msg'), required: true, as: (v: unknown) => toEntityRef(v, undefined, 'target record') },
+      // The picker's choice is a plain name, read as a string literal.
+      { label: 'field', prop: field.type === FIELD_PICKER ? { value: field.value, type: 'str' } : field, as: (v: unknown) => (v === undefined || v === null ? '' : asString(v, 'field')) },
+      { label: 'file path', prop: typedProperty(def, 'filename', 'msg'), required: true, as: (v: unknown) => resolveFilePath(RED, asString(v, 'file path')) },
+      { label: 'display name', prop: typedProperty(def, 'displayName'), as: (v: unknown) => v },
+      { label: 'tags', prop: typedProperty(def, 'tags', 'json'), as: asTags },
+    ] as const;
     const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
     const sha256 = def.sha256 === true || def.sha256 === 'true';
     const resumeDir = resumeDirOf(RED);
@@ -79,39 +84,35 @@ const uploadModule = function (RED: NodeAPI): void {
       partSize: numberSetting(RED, 'shotgridUploadPartSize', 0),
       multipartThreshold: numberSetting(RED, 'shotgridUploadMultipartThreshold', 0),
     };
+    // The options every message shares, built once.
+    const sharedOptions: UploadOptions = {
+      ...timeout,
+      onProgress: (p) => status.progress(p),
+      ...(skipIfSame ? { skipIfSame } : {}),
+      ...(sha256 ? { sha256 } : {}),
+      ...(resumeDir ? { resumeDir } : {}),
+      ...(transfer.concurrency > 0 ? { concurrency: transfer.concurrency } : {}),
+      ...(transfer.partSize > 0 ? { partSize: transfer.partSize } : {}),
+      ...(transfer.multipartThreshold > 0 ? { multipartThreshold: transfer.multipartThreshold } : {}),
+    };
 
-    handleMessages(node, {
+    const status = handleMessages(node, {
       texts: { busy: RED._('shotgrid-upload.status.uploading'), done: RED._('shotgrid-upload.status.done') },
       connection: siteConnection(RED, def.site),
       maxConcurrent,
-      async handle({ msg, send, signal, status }) {
+      async handle({ msg, send, signal }) {
         if (timeoutError !== undefined) throw timeoutError;
-        const ref = toEntityRef(await requireProperty(RED, node, msg, 'target record', target), undefined, 'target record');
-        const fieldValue = field.type === FIELD_PICKER ? field.value : await evaluateProperty(RED, node, msg, 'field', field);
-        const fieldName = fieldValue === undefined || fieldValue === null ? '' : asString(fieldValue, 'field');
-        const destination: UploadTarget = fieldName === '' || fieldName === NO_FIELD ? { ...ref } : { ...ref, field: fieldName };
-        const pathValue = await requireProperty(RED, node, msg, 'file path', filename);
-        const path = resolveFilePath(RED, asString(pathValue, 'file path'));
-        const name = await evaluateProperty(RED, node, msg, 'display name', displayName);
-        const tagList = asTags(await evaluateProperty(RED, node, msg, 'tags', tags));
-        const options: UploadOptions = {
-          signal,
-          ...timeout,
-          onProgress: (p) => status.progress(p),
-          ...(skipIfSame ? { skipIfSame } : {}),
-          ...(sha256 ? { sha256 } : {}),
-          ...(resumeDir ? { resumeDir } : {}),
-          ...(name !== undefined && name !== '' ? { displayName: asString(name, 'display name') } : {}),
-          ...(tagList ? { tags: tagList } : {}),
-          ...(transfer.concurrency > 0 ? { concurrency: transfer.concurrency } : {}),
-          ...(transfer.partSize > 0 ? { partSize: transfer.partSize } : {}),
-          ...(transfer.multipartThreshold > 0 ? { multipartThreshold: transfer.multipartThreshold } : {}),
-        };
+        const read = readProperties(RED, node, msg, steps);
+        const [ref, fieldName, path, name, tagList] = read instanceof Promise ? await read : read;
+        const destination: UploadTarget = fieldName === '' || fieldName === NO_FIELD ? ref : { ...ref, field: fieldName };
+        const displayName = name !== undefined && name !== '' ? asString(name, 'display name') : undefined;
+        const options: UploadOptions = { ...sharedOptions, signal, ...(displayName !== undefined ? { displayName } : {}), ...(tagList ? { tags: tagList } : {}) };
         const result = await siteHandle(RED, def.site).useClient((client) => client.upload(destination, path, options));
         // The read-back field value holds a signed download URL (a temporary credential): left out.
         msg.payload = { ...result, value: withoutSignedUrls(result.value) };
         send(msg);
-        return { text: result.skipped ? RED._('shotgrid-upload.status.skipped') : RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) }) };
+        // Translated only if shown: while other messages run, the status shows the busy count.
+        return { text: () => (result.skipped ? RED._('shotgrid-upload.status.skipped') : RED._('shotgrid-upload.status.uploaded', { size: formatBytes(result.bytes) })) };
       },
     });
   }

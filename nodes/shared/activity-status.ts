@@ -39,6 +39,13 @@ export function formatBytes(bytes: number): string {
   return `${shown} ${units[unit]}`;
 }
 
+/** A status text, or a function giving it when it is shown. */
+export type StatusText = string | (() => string);
+
+function textOf(text: StatusText | undefined): string | undefined {
+  return typeof text === 'function' ? text() : text;
+}
+
 /** Tracks one node's messages in flight and shows it in the node's status. */
 export class ActivityStatus {
   readonly #node: RedNode;
@@ -90,18 +97,21 @@ export class ActivityStatus {
     this.#show({ fill: 'blue', shape: 'ring', text: prefix + formatProgress(p) });
   }
 
-  /** A message finished well; `text` replaces the default "done" text. */
-  succeed(text?: string, queued = 0): void {
+  /**
+   * A message finished well; `text` replaces the default "done" text. It shows only when no other
+   * message runs, so a function giving it is called only then (no translation per message).
+   */
+  succeed(text?: StatusText, queued = 0): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (this.#inFlight > 0) this.#busy(queued);
-    else this.#show({ fill: 'green', shape: 'dot', text: text ?? this.#texts.done });
+    else this.#show({ fill: 'green', shape: 'dot', text: textOf(text) ?? this.#texts.done });
   }
 
   /** A message finished with something the user should look at (not an error), e.g. a timeout. */
-  warn(text: string, queued = 0): void {
+  warn(text: StatusText, queued = 0): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (this.#inFlight > 0) this.#busy(queued);
-    else this.#show({ fill: 'yellow', shape: 'ring', text });
+    else this.#show({ fill: 'yellow', shape: 'ring', text: textOf(text) ?? '' });
   }
 
   /**

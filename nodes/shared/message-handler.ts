@@ -5,7 +5,7 @@
  * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
  */
 import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, pauseReason, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
-import { ActivityStatus, type ActivityTexts } from './activity-status.js';
+import { ActivityStatus, type ActivityTexts, type StatusText } from './activity-status.js';
 import type { ConnectionSource } from './connection-state.js';
 import { retryReporter } from './retry-context.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
@@ -25,8 +25,8 @@ export interface MessageContext {
 
 /** How a message ended, for the status line; `undefined` means plain success. */
 export interface MessageOutcome {
-  /** Status text instead of the default "done" text. */
-  text?: string;
+  /** Status text instead of the default "done" text; a function is called only if the text is shown. */
+  text?: StatusText;
   /** Show a yellow ring instead of a green dot (e.g. a thumbnail that timed out). */
   warning?: boolean;
 }
@@ -67,37 +67,37 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
   const running = new Map<AbortController, Promise<void>>();
   const waiting: Pending[] = [];
   const limit = options.maxConcurrent && options.maxConcurrent > 0 ? options.maxConcurrent : Infinity;
+  // Retries of a message's site calls show on this node's status.
+  const showRetry = (text: string): void => status.retrying(text);
   let closing = false;
 
+  const handleOne = async (pending: Pending, signal: AbortSignal): Promise<void> => {
+    try {
+      const outcome = await retryReporter.run(showRetry, () => options.handle({ msg: pending.msg, send: pending.send, signal, status }));
+      if (closing) return pending.done();
+      if (outcome?.warning) status.warn(outcome.text ?? '', waiting.length);
+      else status.succeed(outcome?.text, waiting.length);
+      pending.done();
+    } catch (err) {
+      // Aborted because the flows are stopping: nobody is left to catch it.
+      if (closing) return pending.done();
+      const error = toCatchableError(err);
+      status.fail(errorStatusText(error.code));
+      pending.done(error);
+    }
+  };
+
   const start = (pending: Pending): void => {
+    // A signal per message: a handler's listeners on it never outlive its message.
     const controller = new AbortController();
     status.begin(waiting.length);
-    const run = (async () => {
-      try {
-        // Retries of this message's site calls show on this node's status.
-        const outcome = await retryReporter.run(
-          (text) => status.retrying(text),
-          () => options.handle({ msg: pending.msg, send: pending.send, signal: controller.signal, status }),
-        );
-        if (closing) return pending.done();
-        if (outcome?.warning) status.warn(outcome.text ?? '', waiting.length);
-        else status.succeed(outcome?.text, waiting.length);
-        pending.done();
-      } catch (err) {
-        // Aborted because the flows are stopping: nobody is left to catch it.
-        if (closing) return pending.done();
-        const error = toCatchableError(err);
-        status.fail(errorStatusText(error.code));
-        pending.done(error);
-      }
-    })()
-      .catch(() => undefined)
-      .finally(() => {
-        running.delete(controller);
-        const next = closing ? undefined : waiting.shift();
-        if (next) start(next);
-      });
-    running.set(controller, run);
+    const settled = (): void => {
+      running.delete(controller);
+      const next = closing ? undefined : waiting.shift();
+      if (next) start(next);
+    };
+    // Settled either way (a throwing `done` included), the slot goes to the next message.
+    running.set(controller, handleOne(pending, controller.signal).then(settled, settled));
   };
 
   // The runtime waits for `done` only when the listener declares exactly (msg, send, done).

@@ -10,7 +10,7 @@ import { join, resolve, sep } from 'node:path';
 import { errorStatusText, ShotGridError } from '../../lib/index.js';
 import { ActivityStatus, formatBytes, formatProgress } from '../../nodes/shared/activity-status.js';
 import { handleMessages, toCatchableError, UNEXPECTED_CODE } from '../../nodes/shared/message-handler.js';
-import { asNameList, resolveFilePath } from '../../nodes/shared/properties.js';
+import { asNameList, readProperties, resolveFilePath } from '../../nodes/shared/properties.js';
 import type { NodeAPI, NodeDone, NodeMessage, NodeSend, NodeStatus, RedNode } from '../../nodes/shared/red-types.js';
 import { buildClientOptions, substituteEnv } from '../../nodes/shared/site-options.js';
 import { PASSWORD_PLACEHOLDER, resolveDialogValues, scrubSecrets } from '../../nodes/shared/test-connection.js';
@@ -105,6 +105,26 @@ describe('status line', () => {
     assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'done' }, 'no stale busy count after the end');
     status.stop();
   });
+  test('a text given as a function is made only when it is shown: while other messages run, the busy count shows instead', () => {
+    const node = new FakeNode();
+    const status = new ActivityStatus(asRed(node), { busy: 'up', done: 'ok' });
+    const made: string[] = [];
+    const text = (t: string) => () => {
+      made.push(t);
+      return t;
+    };
+    status.begin();
+    status.begin();
+    status.succeed(text('first'));
+    assert.deepEqual(made, [], 'the text of a message that ends while another runs is not needed');
+    status.succeed(text('last'));
+    assert.deepEqual(made, ['last']);
+    assert.deepEqual(node.shown.at(-1), { fill: 'green', shape: 'dot', text: 'last' });
+    status.begin();
+    status.warn(() => 'not ready');
+    assert.deepEqual(node.shown.at(-1), { fill: 'yellow', shape: 'ring', text: 'not ready' });
+    status.stop();
+  });
 });
 
 describe('message handler', () => {
@@ -162,6 +182,47 @@ describe('message handler', () => {
     assert.deepEqual(await Promise.all([second, third]), [undefined, undefined], 'stopped messages end without an error');
     assert.deepEqual(started, [1, 2], 'a waiting message started after close');
     assert.deepEqual(node.shown.at(-1), {});
+  });
+});
+
+describe('reading properties', () => {
+  /** A runtime whose evaluateNodeProperty records what it is asked for. */
+  const runtime = (asked: string[]) =>
+    ({
+      settings: {},
+      util: {
+        evaluateNodeProperty: (value: unknown, type: string, _node: unknown, _msg: unknown, done: (err: Error | null, result?: unknown) => void) => {
+          asked.push(`${type}:${String(value)}`);
+          done(null, `${type} ${String(value)}`);
+        },
+      },
+    }) as unknown as NodeAPI;
+  const steps = [
+    { label: 'target', prop: { value: 'entity', type: 'msg' }, required: true, as: (v: unknown) => v },
+    { label: 'name', prop: { value: 'clip', type: 'str' }, as: (v: unknown) => v },
+    { label: 'tags', prop: { value: '', type: 'json' }, as: (v: unknown) => v },
+  ] as const;
+
+  test('plain msg names, strings and blank literals are read at once, without the runtime and without a promise', () => {
+    const asked: string[] = [];
+    const values = readProperties(runtime(asked), {}, { entity: 7 }, steps);
+    assert.ok(Array.isArray(values), 'not read at once');
+    assert.deepEqual(values, [7, 'clip', undefined]);
+    assert.deepEqual(asked, []);
+  });
+
+  test('from a property that needs the runtime on, in order: a fault stops the reading before the next property', async () => {
+    const asked: string[] = [];
+    const withFlow = [...steps, { label: 'path', prop: { value: 'where', type: 'flow' }, required: true, as: (v: unknown) => v }, { label: 'last', prop: { value: 'x.y', type: 'msg' }, as: (v: unknown) => v }] as const;
+    const read = readProperties(runtime(asked), {}, { entity: 7, x: { y: 1 } }, withFlow);
+    assert.ok(read instanceof Promise);
+    assert.deepEqual(await read, [7, 'clip', undefined, 'flow where', 'msg x.y']);
+    assert.deepEqual(asked, ['flow:where', 'msg:x.y']);
+    const failing = [{ label: 'path', prop: { value: 'where', type: 'flow' }, required: true, as: () => { throw new ShotGridError('SG_CONFIG', 'bad path'); } }, ...steps] as const;
+    asked.length = 0;
+    await assert.rejects(Promise.resolve(readProperties(runtime(asked), {}, {}, failing)), /bad path/);
+    assert.deepEqual(asked, ['flow:where'], 'read on after a fault');
+    assert.throws(() => readProperties(runtime(asked), {}, {}, steps), /target is not set \(msg\.entity\)/);
   });
 });
 

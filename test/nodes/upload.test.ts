@@ -155,6 +155,18 @@ describe('shotgrid-upload', () => {
     assert.ok(statuses(upload).some((s) => s.text === 'shotgrid-upload.status.uploading +1'), 'the waiting message was not shown');
   });
 
+  test('a burst of small uploads: every message comes out and the status ends green with the last upload\'s text', async () => {
+    const versions = await Promise.all(Array.from({ length: 12 }, (_, i) => newVersion(`nu_burst_${i}`)));
+    await helper.load([siteNode, uploadNode], uploadFlow({ concurrent: 3 }), scriptCredentials(emulator));
+    const upload = helper.getNode('upload');
+    const got = inputs(helper.getNode('out'), versions.length);
+    for (const v of versions) upload.receive({ entity: v, filename: 'notes/brief.pdf' });
+    const msgs = await got;
+    assert.deepEqual(msgs.map((m) => (m.entity as { id: number }).id).sort((x, y) => x - y), versions.map((v) => v.id).sort((x, y) => x - y));
+    assert.ok(msgs.every((m) => (m.payload as { bytes: number }).bytes === 20 * 1024));
+    assert.deepEqual(statuses(upload).at(-1), { fill: 'green', shape: 'dot', text: 'shotgrid-upload.status.uploaded' });
+  });
+
   test('a 2 s timeout against a trickling storage: SG_TIMEOUT at the Catch node in about 2 s, the multipart upload aborted', async () => {
     const version = await newVersion('nu_timeout');
     // Bytes keep moving (no stall), just far too slowly for 12 MiB in 2 s.
