@@ -3,6 +3,7 @@
  * share: the one undici call with the client's timeouts, reading an answer with a size cap, and
  * turning a failed exchange into a classified `ShotGridError`.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { HttpMethod, ResolvedTimeouts } from '../api-caller.js';
 import { abortError } from './abort.js';
@@ -52,7 +53,11 @@ export function headerOf(headers: AnswerHeaders, name: string): string | undefin
  * (the body is destroyed), else the rest is read and dropped. `onChunk` sees every chunk.
  */
 export async function readText(body: AsyncIterable<Buffer> & { destroy?(): void }, max: number, options: { tooLarge?: () => Error; onChunk?: () => void } = {}): Promise<string> {
-  const chunks: Buffer[] = [];
+  // Decoded chunk by chunk rather than joined into one buffer first: a 5,000-record page
+  // (~0.8 MB) would be copied into fresh memory whose page faults cost ~15 % of reading it
+  // (bench P4). The decoder keeps a character split between chunks whole.
+  const decoder = new StringDecoder('utf8');
+  let text = '';
   let size = 0;
   for await (const chunk of body) {
     options.onChunk?.();
@@ -60,10 +65,10 @@ export async function readText(body: AsyncIterable<Buffer> & { destroy?(): void 
       body.destroy?.();
       throw options.tooLarge();
     }
-    if (size < max) chunks.push(chunk);
+    if (size < max) text += decoder.write(chunk);
     size += chunk.length;
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+  return (text + decoder.end()).slice(0, max);
 }
 
 /**

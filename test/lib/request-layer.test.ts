@@ -54,6 +54,25 @@ test('statuses map to codes with status, errors[], request id, method and path (
   }
 });
 
+test('an answer whose multi-byte characters are split between chunks is read whole', async () => {
+  // 'ä' is two bytes, '日' three: each is cut between two writes that reach the client apart.
+  const text = JSON.stringify({ data: [{ type: 'Shot', id: 1, attributes: { code: 'ä日ä' }, relationships: {} }] });
+  const bytes = Buffer.from(text);
+  const cuts = [bytes.indexOf(Buffer.from('ä')) + 1, bytes.indexOf(Buffer.from('日')) + 2, bytes.length];
+  await withSite(async (_r, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) });
+    let from = 0;
+    for (const to of cuts) {
+      res.write(bytes.subarray(from, to));
+      from = to;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    res.end();
+  }, async (_site, client) => {
+    assert.deepEqual(await client.find('Shot', [], { limit: 1 }), [{ type: 'Shot', id: 1, code: 'ä日ä' }]);
+  });
+});
+
 test('an HTML 502 page is retried, then SG_BAD_RESPONSE with a short tag-free snippet', async () => {
   const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head><body><h1>502 Bad Gateway</h1>${'<p>nginx</p>'.repeat(200)}</body></html>`;
   await withSite((_r, res) => {
