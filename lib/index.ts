@@ -14,7 +14,7 @@ export type { ShotGridErrorCode, ShotGridErrorDetails, ShotGridServerError } fro
 export { ERROR_REASONS, NODE_ERROR_CODES, UNEXPECTED_CODE, errorReason, errorStatusText } from './error-codes.js';
 export type { NodeErrorCode } from './error-codes.js';
 export { LIBRARY_DEFAULTS } from './defaults.js';
-export { pauseReason } from './http/abort.js';
+export { pauseReason, reportRetries, type RetryListener } from './http/abort.js';
 export { isSignedUrl, isTransientImageUrl } from './transfers/index.js';
 export { FIND_OR_CREATE_DEFAULT_KEY } from './entities/find-or-create.js';
 export { MAX_PAGE_SIZE, READ_ALL_PAGE_SIZE } from './entities/find.js';

@@ -83,6 +83,7 @@ export interface ShotGridClientOptions {
   /**
    * Told before each wait between two attempts of a call (token requests included), e.g. to
    * show "retrying 2/5 in 4 s". Runs in the async context of the call that retries; must not throw.
+   * To hear the retries of one operation only, give its signal a listener with `reportRetries`.
    */
   onRetry?: (event: RetryEvent) => void;
 }

@@ -6,10 +6,9 @@
  * call) and every node using it shows the outcome. Also registers the dialog's Test connection
  * admin route.
  */
-import { errorStatusText, LIBRARY_DEFAULTS, ShotGridClient, ShotGridError } from '../lib/index.js';
+import { errorStatusText, LIBRARY_DEFAULTS, reportRetries, ShotGridClient, ShotGridError } from '../lib/index.js';
 import { ConnectionState, retryStatusText, type ConnectionSource } from './shared/connection-state.js';
 import { toCatchableError } from './shared/message-handler.js';
-import { retryReporter } from './shared/retry-context.js';
 import { numberSetting } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
@@ -61,9 +60,6 @@ const siteModule = function (RED: NodeAPI): void {
         warn: (message) => node.warn(message),
         debug: (message) => node.debug(message),
       });
-      // The retrying call's message (or the deploy check) shows it on its own node's status.
-      // The texts live in this node's catalogue (the other nodes' cannot see it).
-      options.onRetry = (event) => retryReporter.getStore()?.(retryStatusText((key, subs) => RED._(key, subs), event));
       const ca = tlsCa(RED, def.tls, (message) => node.warn(message));
       if (ca !== undefined) options.ca = ca;
       client = new ShotGridClient(options);
@@ -80,11 +76,14 @@ const siteModule = function (RED: NodeAPI): void {
         return fn(clientNow());
       });
 
+    // The texts live in this node's catalogue (the other nodes' cannot see it). A message's call
+    // that retries shows it on its own node's status (see handleMessages), the deploy check here.
+    node.retryText = (event) => retryStatusText((key, subs) => RED._(key, subs), event);
     const connection = new ConnectionState(() => {
       connection.set({ fill: 'grey', shape: 'ring', text: RED._('shotgrid-site.status.connecting') });
-      const retrying = (retry: string): void => connection.set({ fill: 'yellow', shape: 'ring', text: retry });
-      void retryReporter
-        .run(retrying, () => node.useClient((c) => c.authenticate({ signal: check.signal })))
+      reportRetries(check.signal, (event) => connection.set({ fill: 'yellow', shape: 'ring', text: node.retryText(event) }));
+      void node
+        .useClient((c) => c.authenticate({ signal: check.signal }))
         .then(
           () => connection.set({ fill: 'green', shape: 'ring', text: RED._('shotgrid-site.status.connected') }),
           (err: unknown) => {

@@ -8,8 +8,12 @@ import { isShotGridError } from '../errors.js';
 import { raceAbort } from '../http/abort.js';
 import { authFailure, originalGrantForm, refreshGrantForm, type TokenGrant } from './grants.js';
 
-/** Posts a token form and returns the validated answer (errors unscrubbed, as the request layer made them). */
-export type TokenFetcher = (form: Record<string, string>) => Promise<TokenGrant>;
+/**
+ * Posts a token form and returns the validated answer (errors unscrubbed, as the request layer
+ * made them). `caller` is the signal of the call that started the renewal: it does not end the
+ * shared renewal, but hears of its retries (see reportRetries).
+ */
+export type TokenFetcher = (form: Record<string, string>, caller?: AbortSignal) => Promise<TokenGrant>;
 
 /** Renew this long before expiry, at most (a quarter of the lifetime for short-lived tokens). */
 export const RENEW_LEEWAY_MS = 60_000;
@@ -48,7 +52,7 @@ export class TokenManager {
   getToken(signal?: AbortSignal): Promise<string> {
     const state = this.#state;
     if (state && this.#now() < state.renewAt) return Promise.resolve(state.accessToken);
-    this.#inflight ??= this.#renew().finally(() => {
+    this.#inflight ??= this.#renew(signal).finally(() => {
       this.#inflight = undefined;
     });
     return raceAbort(this.#inflight, signal);
@@ -65,13 +69,13 @@ export class TokenManager {
     return true;
   }
 
-  async #renew(): Promise<string> {
+  async #renew(caller: AbortSignal | undefined): Promise<string> {
     const { credentials, sudoAsLogin, fetchToken } = this.#options;
     const refreshToken = this.#usableRefreshToken();
     let grant: TokenGrant | undefined;
     if (refreshToken) {
       try {
-        grant = await fetchToken(refreshGrantForm(refreshToken));
+        grant = await fetchToken(refreshGrantForm(refreshToken), caller);
         this.#options.debug?.('access token renewed with the refresh token');
       } catch (err) {
         // A refused refresh (expired, single-use, revoked) falls back to the original grant.
@@ -81,7 +85,7 @@ export class TokenManager {
     }
     if (!grant) {
       try {
-        grant = await fetchToken(originalGrantForm(credentials, sudoAsLogin));
+        grant = await fetchToken(originalGrantForm(credentials, sudoAsLogin), caller);
       } catch (err) {
         throw authFailure(err, credentials, sudoAsLogin);
       }

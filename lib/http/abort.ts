@@ -1,5 +1,6 @@
 /** AbortSignal helpers: the `SG_ABORTED` error, abortable waits and races. */
 import { ShotGridError, type ShotGridErrorDetails } from '../errors.js';
+import type { RetryEvent } from '../options.js';
 
 /** The error for a fired caller signal. */
 export function abortError(signal?: AbortSignal, details: ShotGridErrorDetails = {}): ShotGridError {
@@ -64,6 +65,26 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
   });
 }
 
+/** Hears of the retries of the calls made with one signal (see {@link reportRetries}). */
+export type RetryListener = (event: RetryEvent) => void;
+
+const retryListeners = new WeakMap<AbortSignal, RetryListener>();
+
+/**
+ * Tells `listener` of every retry (before its wait) of a call made with `signal`, or with a
+ * signal linked to it, besides the client's `onRetry`. Shows retries per operation (a Node-RED
+ * node's status for one message) without an async context: on Node 20 an AsyncLocalStorage in use
+ * puts a hook on every promise of the process.
+ */
+export function reportRetries(signal: AbortSignal, listener: RetryListener): void {
+  retryListeners.set(signal, listener);
+}
+
+/** The listener {@link reportRetries} gave `signal` (or a signal it is linked to). */
+export function retryListenerOf(signal: AbortSignal | undefined): RetryListener | undefined {
+  return signal && retryListeners.get(signal);
+}
+
 /** A controller linked to parent signals (see {@link linkSignals}). */
 export interface LinkedSignal {
   /** Aborts when any parent does (with its reason), or when aborted directly. */
@@ -84,8 +105,15 @@ export function linkSignals(...parents: Array<AbortSignal | undefined>): LinkedS
   const dispose = (): void => {
     for (const [parent, listener] of attached.splice(0)) parent.removeEventListener('abort', listener);
   };
+  let heard = false;
   for (const parent of parents) {
     if (!parent) continue;
+    // The first parent's retry listener hears the linked signal's retries too.
+    const hears = heard ? undefined : retryListeners.get(parent);
+    if (hears) {
+      retryListeners.set(controller.signal, hears);
+      heard = true;
+    }
     if (parent.aborted) {
       dispose();
       controller.abort(parent.reason);

@@ -24,7 +24,7 @@ import { ShotGridError, isShotGridError } from '../errors.js';
 import { createDispatcher } from './dispatcher.js';
 import { settled } from './failures.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { linkSignals } from './abort.js';
+import { linkSignals, reportRetries, retryListenerOf } from './abort.js';
 import { prepareRequest } from './prepare.js';
 import { retryPolicy, runRetryable, type RetryPolicy } from './retry.js';
 import { sendOnce, type PreparedRequest } from './transport.js';
@@ -66,9 +66,18 @@ export class ApiClient implements ApiCaller {
       credentials: options.credentials,
       sudoAsLogin: options.sudoAsLogin,
       debug: this.#debug,
-      fetchToken: async (form) => {
-        const res = await this.request({ method: 'POST', path: TOKEN_PATH, form, anonymous: true, idempotent: true, signal: this.#closing.signal });
-        return parseTokenAnswer(res.body);
+      // The renewal is shared and ends only with the client; its retries are told where the
+      // caller that started it hears its own (see reportRetries).
+      fetchToken: async (form, caller) => {
+        const heard = retryListenerOf(caller);
+        const link = heard ? linkSignals(this.#closing.signal) : undefined;
+        if (link && heard) reportRetries(link.signal, heard);
+        try {
+          const res = await this.request({ method: 'POST', path: TOKEN_PATH, form, anonymous: true, idempotent: true, signal: link?.signal ?? this.#closing.signal });
+          return parseTokenAnswer(res.body);
+        } finally {
+          link?.dispose();
+        }
       },
     });
     if (this.siteUrl.protocol === 'http:' && !isLoopbackHost(this.siteUrl.hostname)) {
@@ -139,8 +148,19 @@ export class ApiClient implements ApiCaller {
   /** Runs `fn` under the client's retry policy; ends with `SG_ABORTED` on `close()`. */
   async retryable<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions<T> = {}): Promise<T> {
     const { signal, dispose } = linkSignals(options.signal, this.#closing.signal);
+    const heard = retryListenerOf(signal);
+    const clientHears = this.#onRetry;
+    const onRetry = heard
+      ? (event: RetryEvent): void => {
+          try {
+            clientHears?.(event);
+          } finally {
+            heard(event);
+          }
+        }
+      : clientHears;
     try {
-      return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug, onRetry: this.#onRetry });
+      return await runRetryable(fn, this.#retry, { ...options, signal, debug: this.#debug, onRetry });
     } finally {
       dispose();
     }

@@ -26,10 +26,12 @@ export type ConnectionListener = (status: NodeStatus) => void;
 export interface ConnectionSource {
   /** Calls `listener` with the current state at once and on every change; returns the unsubscribe. */
   watchConnection(listener: ConnectionListener): () => void;
+  /** The status text of a retry, "site unreachable, retrying 2/5 in 4 s" (the texts are in the site node's catalogue). */
+  retryText(event: RetryEvent): string;
 }
 
 /** The current state and its listeners. */
-export class ConnectionState implements ConnectionSource {
+export class ConnectionState implements Pick<ConnectionSource, 'watchConnection'> {
   #current: NodeStatus | undefined;
   readonly #listeners = new Set<ConnectionListener>();
   readonly #onFirstWatch: () => void;
@@ -62,7 +64,9 @@ export class ConnectionState implements ConnectionSource {
   }
 }
 
-/** True when `value` offers {@link ConnectionSource.watchConnection}. */
+/** True when `value` offers {@link ConnectionSource.watchConnection} and {@link ConnectionSource.retryText}. */
 export function isConnectionSource(value: unknown): value is ConnectionSource {
-  return typeof value === 'object' && value !== null && typeof (value as { watchConnection?: unknown }).watchConnection === 'function';
+  if (typeof value !== 'object' || value === null) return false;
+  const source = value as { watchConnection?: unknown; retryText?: unknown };
+  return typeof source.watchConnection === 'function' && typeof source.retryText === 'function';
 }

@@ -4,10 +4,9 @@
  * `done(err)` with an own `code` (so Catch nodes get `msg.error.code`), and on close/redeploy
  * every message in flight aborted and waited for (at most {@link CLOSE_WAIT_MS}).
  */
-import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, pauseReason, ShotGridError, UNEXPECTED_CODE } from '../../lib/index.js';
+import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, pauseReason, reportRetries, ShotGridError, UNEXPECTED_CODE, type RetryEvent } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts, type StatusText } from './activity-status.js';
 import type { ConnectionSource } from './connection-state.js';
-import { retryReporter } from './retry-context.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
 
 /** Longest a close waits for aborted messages to settle (aborting a multipart upload included). */
@@ -38,7 +37,7 @@ export interface HandlerOptions {
   maxConcurrent?: number;
   /** Handles one message; rejections become `done(err)`. */
   handle(ctx: MessageContext): Promise<MessageOutcome | void>;
-  /** The site whose connection state the status shows until the first message (see {@link siteConnection}). */
+  /** The site whose connection state the status shows until the first message, and whose words say a retry (see {@link siteConnection}). */
   connection?: ConnectionSource;
 }
 
@@ -67,13 +66,14 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
   const running = new Map<AbortController, Promise<void>>();
   const waiting: Pending[] = [];
   const limit = options.maxConcurrent && options.maxConcurrent > 0 ? options.maxConcurrent : Infinity;
-  // Retries of a message's site calls show on this node's status.
-  const showRetry = (text: string): void => status.retrying(text);
+  // Retries of a message's site calls show on this node's status, in the site's words.
+  const site = options.connection;
+  const showRetry = site ? (event: RetryEvent): void => status.retrying(site.retryText(event)) : undefined;
   let closing = false;
 
   const handleOne = async (pending: Pending, signal: AbortSignal): Promise<void> => {
     try {
-      const outcome = await retryReporter.run(showRetry, () => options.handle({ msg: pending.msg, send: pending.send, signal, status }));
+      const outcome = await options.handle({ msg: pending.msg, send: pending.send, signal, status });
       if (closing) return pending.done();
       if (outcome?.warning) status.warn(outcome.text ?? '', waiting.length);
       else status.succeed(outcome?.text, waiting.length);
@@ -90,6 +90,7 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
   const start = (pending: Pending): void => {
     // A signal per message: a handler's listeners on it never outlive its message.
     const controller = new AbortController();
+    if (showRetry) reportRetries(controller.signal, showRetry);
     status.begin(waiting.length);
     const settled = (): void => {
       running.delete(controller);

@@ -5,7 +5,7 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { ShotGridClient, isShotGridError, type ShotGridClientOptions } from '../../lib/index.js';
+import { ShotGridClient, isShotGridError, reportRetries, type ShotGridClientOptions } from '../../lib/index.js';
 
 let emu: Emulator;
 let sg: ShotGridClient;
@@ -52,6 +52,30 @@ test('a find answered 503, 503, 200 succeeds on the third attempt', async () => 
   const shots = await sg.find('Shot', [], { limit: 2 });
   assert.equal(shots.length, 2);
   assert.deepEqual(apiStatuses(start), { '503': 2, '200': 1 });
+});
+
+test('reportRetries: the retries of calls made with a signal reach its listener (a token request the call started too), not those of other calls', async () => {
+  const heard: string[] = [];
+  const mine = new AbortController();
+  reportRetries(mine.signal, (event) => heard.push(`${event.attempt}/${event.retries}`));
+  emu.faults.script({ route: 'api', kind: 'http503', count: 2 });
+  await sg.find('Shot', [], { limit: 1, signal: mine.signal });
+  assert.deepEqual(heard, ['1/3', '2/3']);
+  emu.faults.script({ route: 'api', kind: 'http503', count: 1 });
+  await sg.find('Shot', [], { limit: 1 });
+  assert.deepEqual(heard, ['1/3', '2/3'], 'a call without the signal was heard');
+  // A new client's first call starts the token request, which retries.
+  const fresh = new ShotGridClient(clientOptions());
+  try {
+    const first = new AbortController();
+    const tokenRetries: number[] = [];
+    reportRetries(first.signal, (event) => tokenRetries.push(event.attempt));
+    emu.faults.script({ route: 'token', kind: 'http503', count: 1 });
+    await fresh.authenticate({ signal: first.signal });
+    assert.deepEqual(tokenRetries, [1]);
+  } finally {
+    await fresh.close();
+  }
 });
 
 test('a 429 with Retry-After: 1 is waited out (≥ 1 s) and then succeeds', async () => {
