@@ -7,7 +7,7 @@ import { ApiError, mediaType, readJson, sendJson, sendJsonText } from '../http/r
 import { allOf, compileArrayFilters, compileCondition, compileHashFilters, type RowTest } from './filters.js';
 import { archivedFilter, findPage } from './query.js';
 import { parseReadOptions, type ReadBody, type ReadOptions } from './read-options.js';
-import { renderRecord, selectFields } from './render.js';
+import { recordEncoder, renderRecord, selectFields } from './render.js';
 import type { ApiRequest, Site } from './site.js';
 
 export const VENDOR_ARRAY = 'application/vnd+shotgun.api3_array+json';
@@ -43,12 +43,13 @@ export const RECORDS_PER_PIECE = 500;
 function answerPage(site: Site, r: ApiRequest, type: string, test: RowTest, opts: ReadOptions, readKey: string): void {
   const rows = findPage(site, type, test, opts, readKey);
   const sel = selectFields(site, type, opts.fields);
+  const encode = recordEncoder(site, type, sel, r.prefix);
   const pieces: string[] = ['{"data":['];
   for (let start = 0; start < rows.length; start += RECORDS_PER_PIECE) {
-    const records = rows.slice(start, start + RECORDS_PER_PIECE).map((rec) => renderRecord(site, rec, sel, r.prefix));
+    const piece = rows.slice(start, start + RECORDS_PER_PIECE);
     if (start > 0) pieces.push(',');
-    // `[r1,r2,…]` without its brackets.
-    pieces.push(JSON.stringify(records).slice(1, -1));
+    // `r1,r2,…`: the array's text without its brackets.
+    pieces.push(encode ? piece.map(encode).join(',') : JSON.stringify(piece.map((rec) => renderRecord(site, rec, sel, r.prefix))).slice(1, -1));
   }
   pieces.push(`],"links":${JSON.stringify(pageLinks(r, opts.page))}}`);
   sendJsonText(r.res, 200, pieces);

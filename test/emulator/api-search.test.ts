@@ -257,9 +257,24 @@ describe('large pages', () => {
     assert.equal(r.text, JSON.stringify(r.body));
     assert.equal(r.headers.get('etag'), `W/"${createHash('sha256').update(r.text).digest('hex').slice(0, 32)}"`);
     // Every field of the records on both sides of each piece's edge, as GET renders them.
-    for (const at of [0, RECORDS_PER_PIECE - 1, RECORDS_PER_PIECE, 2 * RECORDS_PER_PIECE, count - 1]) {
+    for (const at of [0, 1, RECORDS_PER_PIECE - 1, RECORDS_PER_PIECE, 2 * RECORDS_PER_PIECE, count - 1]) {
       const one = await site.call('GET', `/api/v1/entity/assets/${seeded[at]}`);
       assert.deepEqual(r.body.data[at], one.body.data, `record ${at}`);
+      assert.equal(JSON.stringify(r.body.data[at]), JSON.stringify(one.body.data), `record ${at}: keys in the same order`);
+    }
+  });
+
+  test('chosen fields, dotted paths, links and names needing escapes read as a single read renders them', async () => {
+    const [sequence] = site.emu.bulkCreate('Sequence', [{ code: 'seq "q"\\\t\u2028', project: P1 }]);
+    const seeded = site.emu.bulkCreate('Shot', Array.from({ length: RECORDS_PER_PIECE + 3 }, (_, i) => ({ code: i % 3 ? `esc-${i}-\u0001\ud83d\ude00` : `esc-${i}`, project: P1, sg_sequence: i % 2 ? { type: 'Sequence', id: sequence } : null, description: i % 5 ? 'x' : null })));
+    const fields = 'code,description,sg_sequence,project,sg_sequence.Sequence.code,project.Project.name,cached_display_name,id,no_such_field';
+    const r = await site.search('Shot', { filters: [['code', 'starts_with', 'esc-']], fields, page: { size: 5000 } }, 'array');
+    assert.deepEqual(ids(r), seeded);
+    assert.equal(r.text, JSON.stringify(r.body));
+    for (const at of [0, 1, 2, RECORDS_PER_PIECE, RECORDS_PER_PIECE + 2]) {
+      const one = await site.call('GET', `/api/v1/entity/shots/${seeded[at]}?fields=${fields}`);
+      assert.deepEqual(r.body.data[at], one.body.data, `record ${at}`);
+      assert.equal(JSON.stringify(r.body.data[at]), JSON.stringify(one.body.data), `record ${at}: keys in the same order`);
     }
   });
 });
