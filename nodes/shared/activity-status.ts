@@ -60,8 +60,8 @@ export class ActivityStatus {
   #lastBusyAt = -Infinity;
   /** Whether the busy status shown counts messages waiting for a slot. */
   #shownWaiting = false;
-  /** A busy update held back by the throttle (and whether it counts waiting messages), and the timer that shows it. */
-  #pending: { status: NodeStatus; waiting: boolean } | undefined;
+  /** A busy update held back by the throttle (the messages waiting then), and the timer that shows it. */
+  #pending: { queued: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(node: RedNode, texts: ActivityTexts, now: () => number = Date.now) {
@@ -151,18 +151,17 @@ export class ActivityStatus {
    * {@link PROGRESS_INTERVAL_MS}, the last one always (a timer shows it if nothing else does first).
    */
   #busy(queued: number): void {
-    const count = this.#inFlight > 1 ? ` (${this.#inFlight})` : '';
-    const waiting = queued > 0 ? ` +${queued}` : '';
-    const status: NodeStatus = { fill: 'blue', shape: 'dot', text: `${this.#texts.busy}${count}${waiting}` };
     const now = this.#now();
     const wait = this.#lastBusyAt + PROGRESS_INTERVAL_MS - now;
     if (this.#shown?.fill !== 'blue' || wait <= 0 || (queued > 0) !== this.#shownWaiting) {
       this.#lastBusyAt = now;
       this.#shownWaiting = queued > 0;
-      this.#show(status);
+      this.#show(this.#busyStatus(queued));
       return;
     }
-    this.#pending = { status, waiting: queued > 0 };
+    // Only the count is held: the status is made if it is shown (most of a burst's never are).
+    // Every change of the in-flight count comes through here or replaces what is held.
+    this.#pending = { queued };
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -170,12 +169,18 @@ export class ActivityStatus {
       this.#pending = undefined;
       if (held) {
         this.#lastBusyAt = this.#now();
-        this.#shownWaiting = held.waiting;
-        this.#show(held.status);
+        this.#shownWaiting = held.queued > 0;
+        this.#show(this.#busyStatus(held.queued));
       }
     }, wait);
     // A held-back count must not keep the runtime alive on shutdown.
     this.#timer.unref();
+  }
+
+  #busyStatus(queued: number): NodeStatus {
+    const count = this.#inFlight > 1 ? ` (${this.#inFlight})` : '';
+    const waiting = queued > 0 ? ` +${queued}` : '';
+    return { fill: 'blue', shape: 'dot', text: `${this.#texts.busy}${count}${waiting}` };
   }
 
   #cancelPending(): void {

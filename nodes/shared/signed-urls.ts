@@ -14,7 +14,9 @@ export function withoutSignedUrls(value: unknown, depth = 0): unknown {
   if (depth > 8 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => withoutSignedUrls(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
     if (!isSignedUrl(v)) out[k] = withoutSignedUrls(v, depth + 1);
   }
   return out;
