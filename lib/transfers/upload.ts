@@ -138,8 +138,9 @@ export async function uploadFile(api: ApiCaller, targetIn: UploadTarget, path: s
 
 async function uploadUntimed(api: ApiCaller, targetIn: UploadTarget, path: string, options: UploadOptions): Promise<UploadResult> {
   if (options.skipIfSame !== undefined && typeof options.skipIfSame !== 'boolean') throw configError('skipIfSame must be true or false');
-  const sha256 = wantsSha256(options.sha256);
   if (!options.skipIfSame) return transferFile(api, targetIn, path, options);
+  // Checked here too: the comparison reads the file (and hashes it) before any transfer.
+  const sha256 = wantsSha256(options.sha256);
   const target = checkTarget(targetIn);
   const local = await checkUploadFile(path);
   const fileName = uploadFileName(options.fileName, local.name);
