@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { concurrencySweep } from './measures/concurrency-sweep.js';
 import { REGISTRY } from './measures/index.js';
 import { parseArgs, USAGE } from './support/cli.js';
+import { fillPageCache } from './support/page-cache.js';
 import { renderSection } from './support/section.js';
 import { concurrencyChart } from './support/svg.js';
 import { updateReadme } from './support/readme.js';
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
   let concurrency: BenchReport['concurrency'];
   let failed = false;
   try {
+    // Not for a smoke run: it takes ~30-50 s on a machine that has not run for long.
+    const fill = args.quick ? undefined : fillPageCache(tmpDir);
+    if (fill) ctx.log(`page cache filled with ${Math.round(fill.bytes / 2 ** 30)} GiB in ${fill.seconds.toFixed(1)} s (${fill.systemSeconds.toFixed(1)} s of kernel CPU): see support/page-cache.ts`);
     for (const entry of selected) {
       try {
         const measure = await entry.load();
