@@ -1,11 +1,12 @@
 /**
- * Checksums of uploads and downloads, computed from the bytes as they are read or received (one
- * pass, never a second read of the file):
+ * Checksums of uploads and downloads, computed from the bytes as they are read or received:
  *
- * - {@link readSpan} reads a span of the file once into memory; its MD5 becomes the PUT's
+ * - a single PUT's span is read once into memory ({@link readSpan}); its MD5 becomes the PUT's
  *   `Content-MD5`, so the storage checks the bytes in transit (400 `BadDigest`);
- * - a multipart upload's whole-file MD5 (and SHA-256 when asked for) is computed from those
- *   spans in file order on the hash thread (hash-offload.ts), for `UploadResult.checksums`;
+ * - a multipart upload's part MD5s (each part's `Content-MD5`) and the file's MD5 (and SHA-256
+ *   when asked for, `UploadResult.checksums`) come from one pass over the file on the hash
+ *   thread (hash-offload.ts); the parts are then streamed from the file, checked by the storage
+ *   against those MD5s;
  * - {@link plainMd5Etag} tells whether a storage ETag is the MD5 of the object's bytes, the only
  *   case in which it can be compared (not a multipart `…-N` ETag, not an SSE-KMS / SSE-C object).
  */
@@ -77,6 +78,17 @@ export async function readSpan(file: string, start: number, end: number, into?: 
     await handle.close().catch(() => undefined);
   }
   return bytes;
+}
+
+/**
+ * Feeds `[start, end)` of `file` to `hash` through one small buffer (a part checked again after
+ * the storage refused it). `SG_FILE` as {@link readSpan}.
+ */
+export async function hashSpan(file: string, start: number, end: number, hash: { update(bytes: Buffer): unknown }, signal?: AbortSignal): Promise<void> {
+  const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CALL, end - start));
+  for (let at = start; at < end; at += READ_CALL) {
+    await readSpan(file, at, Math.min(end, at + READ_CALL), buffer, hash, signal);
+  }
 }
 
 /** A fresh MD5 hash (a span's `Content-MD5`). */

@@ -1,65 +1,101 @@
 /**
- * The hash thread (a `worker_threads` worker started by hash-offload.ts): a multipart upload's
- * whole-file MD5 (and SHA-256 when asked for), fed with the parts in file order. The part bytes are shared memory
- * (the `SharedArrayBuffer` the upload read the part into): nothing is copied, and the uploading
- * thread stays free for the network while this one hashes.
+ * The hash thread (a `worker_threads` worker started by hash-offload.ts): for each multipart
+ * upload, one sequential pass over the file from its own handle into one small reused buffer,
+ * computing in that pass every part's MD5 (its `Content-MD5`, posted in part order) and the
+ * file's MD5 (and SHA-256 when asked for). The pass stays at most `allowed` parts deep: the
+ * uploading thread raises the limit as its workers take parts, so a slow upload never makes
+ * the thread hash far ahead, and a dropped upload stops the pass at its next read.
  *
  * Messages in ({@link HashRequest}), answers out ({@link HashAnswer}).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 
 /** What the uploading thread asks. */
 export type HashRequest =
-  /** Part `n` of upload `file`: answer `consumed` once the file's hashes have taken it (in part order). */
-  | { op: 'part'; file: number; n: number; bytes: Uint8Array; sha256: boolean }
-  /** Every part was given: answer the file's checksums and forget the upload. */
-  | { op: 'end'; file: number }
-  /** The upload failed: forget it (parts waiting for their turn are never hashed). */
+  /** Starts the pass of upload `file`: `path` cut into `partSize` parts (`size` bytes in all), parts 1..`allowed` at first. */
+  | { op: 'start'; file: number; path: string; size: number; partSize: number; sha256: boolean; allowed: number }
+  /** The pass may go on up to part `allowed`. */
+  | { op: 'allow'; file: number; allowed: number }
+  /** The upload stopped: the pass ends at its next read and answers nothing more. */
   | { op: 'drop'; file: number };
 
-/** What the hash thread answers (hex lowercase). */
-export type HashAnswer = { file: number; consumed: number } | { file: number; end: { md5: string; sha256?: string } };
+/** What the hash thread answers (digests: 16 bytes; checksums: lowercase hex). */
+export type HashAnswer =
+  | { file: number; part: number; md5: Uint8Array }
+  | { file: number; end: { md5: string; sha256?: string } }
+  /** The file could not be read (`code`: the system error's) or ended before `at` bytes. */
+  | { file: number; failed: { code?: string; message: string; endedAt?: number } };
 
-/** Hashed at a time: a slice stays in the CPU cache while both hashes read it. */
-const SLICE = 1024 * 1024;
+/**
+ * Bytes read (and hashed) at a time: big enough that a read call costs little per byte, small
+ * enough to stay in the CPU cache while the two or three hashes read it.
+ */
+const READ = 1024 * 1024;
 
-interface FileState {
-  md5: Hash;
-  sha256: Hash | undefined;
-  next: number;
-  waiting: Map<number, Uint8Array>;
+interface Pass {
+  allowed: number;
+  dropped: boolean;
+  /** Wakes the pass waiting for a higher `allowed` (or its drop). */
+  wake?: () => void;
 }
 
-const files = new Map<number, FileState>();
+const passes = new Map<number, Pass>();
 const port = parentPort!;
 
-port.on('message', (req: HashRequest) => {
-  let state = files.get(req.file);
-  if (req.op === 'drop') {
-    files.delete(req.file);
-    return;
-  }
-  if (!state) {
-    const sha256 = req.op === 'part' && req.sha256 ? createHash('sha256') : undefined;
-    files.set(req.file, (state = { md5: createHash('md5'), sha256, next: 1, waiting: new Map() }));
-  }
-  if (req.op === 'end') {
-    files.delete(req.file);
-    const md5 = state.md5.digest('hex');
-    port.postMessage({ file: req.file, end: state.sha256 ? { md5, sha256: state.sha256.digest('hex') } : { md5 } } satisfies HashAnswer);
-    return;
-  }
-  state.waiting.set(req.n, req.bytes);
-  // A part read ahead of its turn waits (its buffer untouched) until every earlier one is hashed.
-  for (let bytes = state.waiting.get(state.next); bytes; bytes = state.waiting.get(state.next)) {
-    const n = state.next++;
-    state.waiting.delete(n);
-    for (let off = 0; off < bytes.length; off += SLICE) {
-      const slice = bytes.subarray(off, off + SLICE);
-      state.md5.update(slice);
-      state.sha256?.update(slice);
+async function run(req: Extract<HashRequest, { op: 'start' }>, pass: Pass): Promise<void> {
+  const { file, size, partSize } = req;
+  const whole = createHash('md5');
+  const sha256 = req.sha256 ? createHash('sha256') : undefined;
+  const buffer = Buffer.allocUnsafe(READ);
+  const handle = await open(req.path, 'r');
+  try {
+    for (let n = 1, start = 0; start < size; n++, start += partSize) {
+      while (n > pass.allowed && !pass.dropped) await new Promise<void>((wake) => (pass.wake = wake));
+      if (pass.dropped) return;
+      const end = Math.min(size, start + partSize);
+      const part = createHash('md5');
+      for (let at = start; at < end; ) {
+        if (pass.dropped) return;
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ, end - at), at);
+        if (bytesRead === 0) {
+          port.postMessage({ file, failed: { message: 'ended early', endedAt: at } } satisfies HashAnswer);
+          return;
+        }
+        const bytes = buffer.subarray(0, bytesRead);
+        part.update(bytes);
+        whole.update(bytes);
+        sha256?.update(bytes);
+        at += bytesRead;
+      }
+      // Its own 16 bytes (a pooled Buffer would clone its whole 8 KiB pool into the message).
+      port.postMessage({ file, part: n, md5: new Uint8Array(part.digest()) } satisfies HashAnswer);
     }
-    port.postMessage({ file: req.file, consumed: n } satisfies HashAnswer);
+    const md5 = whole.digest('hex');
+    port.postMessage({ file, end: sha256 ? { md5, sha256: sha256.digest('hex') } : { md5 } } satisfies HashAnswer);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
+}
+
+port.on('message', (req: HashRequest) => {
+  if (req.op === 'start') {
+    const pass: Pass = { allowed: req.allowed, dropped: false };
+    passes.set(req.file, pass);
+    run(req, pass)
+      .catch((err: unknown) => {
+        if (pass.dropped) return;
+        const e = err as { code?: unknown; message?: unknown };
+        port.postMessage({ file: req.file, failed: { ...(typeof e.code === 'string' ? { code: e.code } : {}), message: String(e.message ?? err) } } satisfies HashAnswer);
+      })
+      .finally(() => passes.delete(req.file));
+    return;
+  }
+  const pass = passes.get(req.file);
+  if (!pass) return;
+  if (req.op === 'drop') pass.dropped = true;
+  else pass.allowed = Math.max(pass.allowed, req.allowed);
+  pass.wake?.();
+  pass.wake = undefined;
 });

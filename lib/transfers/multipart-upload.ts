@@ -1,20 +1,25 @@
 /**
  * The parts of a multipart upload: one generator of part numbers feeding `concurrency` workers
- * (as @aws-sdk/lib-storage does), each part read once from disk by offset into its worker's
- * buffer, sent with its Content-MD5, with its own retries and fresh links; each part's link is
- * asked for ahead, while earlier parts are in flight. The first part that fails for good stops every other worker at once; the
- * caller then aborts the upload on the site.
+ * (as @aws-sdk/lib-storage does). A worker takes the part's MD5 from the hash pass
+ * (hash-offload.ts), then streams the part from the file with it as `Content-MD5`, with its own
+ * retries (each attempt reads the span from disk again) and fresh links; each part's link is
+ * asked for ahead, while earlier parts are in flight. No part is held in memory: the storage
+ * checks every part against the MD5 the pass computed, so what it keeps is what was hashed, and
+ * a part changed on disk in between is refused and ends the upload as `SG_FILE`. The first part
+ * that fails for good stops every other worker at once; the caller then aborts the upload on
+ * the site.
  */
 import { setMaxListeners } from 'node:events';
 import type { ApiCaller } from '../api-caller.js';
-import { isShotGridError } from '../errors.js';
+import { isShotGridError, ShotGridError } from '../errors.js';
+import { failureKindOf, markFailure } from '../http/failures.js';
 import { abortError, linkSignals, raceAbort } from '../http/abort.js';
-import { md5Hash, plainMd5Etag, readSpan } from './checksums.js';
-import { sharedBuffer, type FileDigest } from './hash-offload.js';
+import { hashSpan, md5Hash, plainMd5Etag } from './checksums.js';
+import type { HashPass } from './hash-offload.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
-import { putToStorage, putWithRetries } from './storage-put.js';
+import { putToStorage, putWithRetries, type FileSpan } from './storage-put.js';
 import { partLink, type UploadSession } from './upload-api.js';
 
 /** What the part workers need. */
@@ -28,9 +33,9 @@ export interface PartsJob {
   signal?: AbortSignal;
   /** Counts storage attempts. */
   onAttempt: () => void;
-  /** The file's checksums, fed with every part in order. */
-  digest: FileDigest;
-  /** Parts already on the storage (a resumed upload, see resume-upload.ts): read and hashed, not sent again. */
+  /** The hash pass over the file (started with the plan): each part's MD5, the file's checksums. */
+  pass: HashPass;
+  /** Parts already on the storage (a resumed upload, see resume-upload.ts): hashed, not sent again. */
   stored?: ReadonlyMap<number, string>;
   /** Called as each part is stored, with its ETag. */
   onPartStored?: (partNumber: number, etag: string) => void;
@@ -49,24 +54,20 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   let failure: unknown;
   const takePart = (): number | undefined => (failure === undefined && !controller.signal.aborted && next <= plan.partCount ? next++ : undefined);
 
-  const uploadPart = async (partNumber: number, buffer: Buffer, link: Promise<string | undefined>): Promise<void> => {
+  const uploadPart = async (partNumber: number, link: Promise<string | undefined>): Promise<void> => {
     const span = partSpan(plan, partNumber);
-    // Read once: the MD5 goes out as Content-MD5, the same bytes feed the file's checksums.
-    const hash = md5Hash();
-    const bytes = await readSpan(job.file, span.start, span.end, buffer, hash, controller.signal);
-    const md5 = hash.digest();
-    const hashed = job.digest.add(partNumber, bytes);
+    const md5 = await raceAbort(job.pass.partMd5(partNumber), controller.signal);
     const saved = job.stored?.get(partNumber);
     if (saved !== undefined && plainMd5Etag(saved, {}) === md5.toString('hex')) {
       // Stored by an interrupted run with these very bytes (its ETag is their MD5): not sent again.
       etags[partNumber - 1] = saved;
-      progress.add(bytes.length, partNumber);
+      progress.add(span.end - span.start, partNumber);
       progress.partDone(partNumber);
-      await raceAbort(hashed, controller.signal);
       return;
     }
+    const body = { file: job.file, start: span.start, end: span.end, md5 };
     const result = await putWithRetries(api, {
-      // Asked for while the bytes were read (see linkOf); undefined if that failed: asked again.
+      // Asked for while earlier parts were sent (see linkOf); undefined if that failed: asked again.
       link: await link,
       freshLink: () => partLink(api, session, partNumber, controller.signal),
       signal: controller.signal,
@@ -76,7 +77,7 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
         try {
           return await putToStorage(api, {
             url,
-            body: { bytes, md5 },
+            body,
             contentType: putContentType(url, job.fileName, true),
             what: `part ${partNumber} of ${plan.partCount}`,
             requireEtag: true,
@@ -88,15 +89,13 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
           });
         } catch (err) {
           progress.add(-sent, partNumber);
-          throw err;
+          throw (await changedOnDisk(err, body, controller.signal)) ?? err;
         }
       },
     });
     etags[partNumber - 1] = result.etag!;
     job.onPartStored?.(partNumber, result.etag!);
     progress.partDone(partNumber);
-    // The buffer is reused for the next part only once the file's checksum has taken it.
-    await raceAbort(hashed, controller.signal);
   };
 
   // A part's link is a round trip to the site; asked for right before the PUT it would sit on the
@@ -119,14 +118,9 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   };
 
   const worker = async (): Promise<void> => {
-    // One buffer per worker, reused part after part: memory is concurrency × part size, flat.
-    // Shared memory, so the hash thread reads the very bytes that are sent.
-    let buffer: Buffer | undefined;
     for (let n = takePart(); n !== undefined; n = takePart()) {
       try {
-        const link = linkOf(n);
-        buffer ??= sharedBuffer(plan.partSize);
-        await uploadPart(n, buffer, link);
+        await uploadPart(n, linkOf(n));
       } catch (err) {
         // Only the first real failure counts: the others are the stop it caused.
         if (failure === undefined && !(isShotGridError(err) && err.code === 'SG_ABORTED' && !job.signal?.aborted)) failure = err;
@@ -140,9 +134,23 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
     await Promise.all(Array.from({ length: plan.concurrency }, worker));
   } finally {
     dispose();
-    if (failure !== undefined || controller.signal.aborted) job.digest.stop();
+    if (failure !== undefined || controller.signal.aborted) job.pass.stop();
   }
   if (job.signal?.aborted) throw abortError(job.signal);
   if (failure !== undefined) throw failure;
   return etags;
+}
+
+/**
+ * After the storage refused a part's bytes as damaged (`BadDigest`, or an ETag that is not the
+ * MD5 sent): `SG_FILE` (final) when the span on disk no longer hashes to the MD5 of the pass —
+ * the file changed since, and sending it again would be refused forever — else undefined: the
+ * bytes were damaged in transit, and the retry policy sends them once more.
+ */
+async function changedOnDisk(err: unknown, span: FileSpan & { md5: Buffer }, signal: AbortSignal): Promise<ShotGridError | undefined> {
+  if (failureKindOf(err) !== 'bad-digest') return undefined;
+  const hash = md5Hash();
+  await hashSpan(span.file, span.start, span.end, hash, signal);
+  if (hash.digest().equals(span.md5)) return undefined;
+  return markFailure(new ShotGridError('SG_FILE', `${span.file} changed while it was being uploaded (bytes ${span.start}-${span.end - 1} differ from those hashed); nothing was completed`, { cause: err }), 'local-file');
 }

@@ -3,8 +3,9 @@
  *
  * - The body is a fresh stream of exactly that span for every attempt (a consumed stream cannot
  *   be re-sent: the official client's bug), with `Content-Length` always set, so it is never
- *   chunked: from memory with `Content-MD5` when the span was read whole (parts, small files),
- *   else from the file, hashed on the way.
+ *   chunked: from memory with `Content-MD5` when the span was read whole (small files); from
+ *   the file with `Content-MD5` when its MD5 is known beforehand (parts: hash-offload.ts); else
+ *   from the file, hashed on the way.
  * - A plain-MD5 ETag in the answer must be the MD5 of what was sent (`SG_INTEGRITY` otherwise).
  * - Sent through the storage transport (`http/storage-transport.ts`: no bearer, stall watchdog,
  *   classified failures) and repeated under the client's one retry policy ({@link putWithRetries}).
@@ -19,10 +20,18 @@ import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from '.
 
 /**
  * What a PUT sends: a span held in memory with its MD5 (sent as `Content-MD5`, so the storage
- * checks the bytes in transit), or a span too large to hold, streamed from the file and hashed on
- * the way (then only the ETag can confirm it).
+ * checks the bytes in transit); a span streamed from the file with its MD5 computed beforehand
+ * (also sent as `Content-MD5`: the storage refuses bytes that changed since); or a span too
+ * large to hold, streamed from the file and hashed on the way (then only the ETag can confirm it).
  */
-export type PutBody = { bytes: Buffer; md5: Buffer } | { file: string; start: number; end: number };
+export type PutBody = { bytes: Buffer; md5: Buffer } | FileSpan | (FileSpan & { md5: Buffer });
+
+/** `[start, end)` of a file. */
+export interface FileSpan {
+  file: string;
+  start: number;
+  end: number;
+}
 
 /** One storage PUT. */
 export interface StoragePut {
@@ -91,7 +100,8 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network
   // failure: it is kept apart so it is reported as SG_FILE and not retried.
   let readError: unknown;
-  const digest = 'bytes' in body ? undefined : new StreamDigest(put.sha256);
+  // A span whose MD5 is known is not hashed again on the way.
+  const digest = 'md5' in body ? undefined : new StreamDigest(put.sha256);
   const chunks = bodyChunks(body, digest, (err) => void (readError = err), (s) => void (stream = s));
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of chunks()) {
@@ -100,7 +110,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
     }
   }
   const headers: Record<string, string> = { 'content-length': String(length) };
-  if ('bytes' in body) headers['content-md5'] = body.md5.toString('base64');
+  if ('md5' in body) headers['content-md5'] = body.md5.toString('base64');
   if (put.contentType) headers['content-type'] = put.contentType;
   const ownFailure = (err: unknown): unknown => {
     if (readError !== undefined && !('bytes' in body)) return markFailure(fileReadError(body.file, readError), 'local-file');
@@ -118,7 +128,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
       const etag = answer.header('etag');
       if (put.requireEtag && !etag) throw storageProtocolError(`answered ${answer.status} without an ETag`, info);
       const streamed = digest?.result();
-      const sent = streamed?.md5 ?? ('bytes' in body ? body.md5.toString('hex') : '');
+      const sent = streamed?.md5 ?? ('md5' in body ? body.md5.toString('hex') : '');
       const stored = plainMd5Etag(etag, answer.headers);
       if (stored !== undefined && stored !== sent) throw integrityError(`the storage's ETag ${stored} is not the MD5 of the bytes sent (${sent})`, info);
       let json: unknown;

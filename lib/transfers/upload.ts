@@ -5,9 +5,10 @@
  * 1. local checks (`SG_FILE` before any request), the plan (single PUT ≤ threshold, else parts);
  * 2. the record's state before the upload (so a lost completion can be checked, not repeated),
  *    read alongside the init;
- * 3. init → PUT(s) with retries, fresh links after 403s, stall detection, each span read once
- *    and sent with its Content-MD5 (the file's MD5, and SHA-256 when asked for, computed from the
- *    same bytes);
+ * 3. init → PUT(s) with retries, fresh links after 403s, stall detection, each span sent with
+ *    its Content-MD5: a single PUT's read once into memory, parts streamed from the file, their
+ *    MD5s (and the file's MD5, and SHA-256 when asked for) from one pass over the file on the hash
+ *    thread that starts alongside the init (hash-offload.ts);
  * 4. completion exactly once; a multipart upload that fails or is aborted is aborted on the
  *    site (flat body) before the error is thrown, so no upload is left open;
  * 5. the field value / Attachment read back.
@@ -15,19 +16,19 @@
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError } from '../errors.js';
 import { checkEntityType, checkFieldName, checkId } from '../entities/records.js';
-import { abortError, checkTimeout, isPaused, runWithin } from '../http/abort.js';
+import { abortError, checkTimeout, isPaused, raceAbort, runWithin } from '../http/abort.js';
 import { completeExactlyOnce, completionProbe, THUMBNAIL_FIELDS } from './completion.js';
 import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
 import { readSpan, StreamDigest, wantsSha256, type FileChecksums } from './checksums.js';
-import { FileDigest } from './hash-offload.js';
+import { HashPass } from './hash-offload.js';
 import { MAX_HELD_SPAN, planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
 import { putToStorage, putWithRetries, type StoragePutResult } from './storage-put.js';
 import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
 import { findSameFile, oneAfterAnother, sameUploadKey, skippedResult } from './skip-same.js';
-import { checkResumeOptions, discardResume, openResume } from './resume-upload.js';
+import { checkResumeOptions, discardResume, openResume, type ResumeHandle } from './resume-upload.js';
 import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
 
 function configError(message: string): ShotGridError {
@@ -168,10 +169,14 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   if (signal?.aborted) throw abortError(signal);
 
   const probe = completionProbe(api, target, fileName);
-  // Resumable (resumeDir): a saved upload of this file is carried on instead of a new init.
-  const resume = options.resumeDir !== undefined && plan.multipart ? await openResume(api, options, target, local, fileName, plan) : undefined;
+  // The parts' MD5s are needed before their bytes go: the pass over the file starts now, so the
+  // init's round trip (and the resume's look-up) overlap it (bench P11). Stopped on any failure.
+  const pass = plan.multipart ? new HashPass(local.path, plan, sha256) : undefined;
+  let resume: ResumeHandle | undefined;
   let session: UploadSession;
   try {
+    // Resumable (resumeDir): a saved upload of this file is carried on instead of a new init.
+    resume = options.resumeDir !== undefined && plan.multipart ? await openResume(api, options, target, local, fileName, plan) : undefined;
     // The record's state before and the init are independent round trips: asked for together
     // (one round trip less in series on a distant site, bench P11). The state must be known
     // before the completion; it is awaited here so that no byte is sent for an upload that
@@ -192,10 +197,15 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
       throw looked.reason;
     }
   } catch (err) {
+    pass?.stop();
     await resume?.close();
     throw err;
   }
-  if (plan.multipart && !session.multipart) plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
+  if (plan.multipart && !session.multipart) {
+    // A site without multipart uploads: one PUT after all.
+    pass?.stop();
+    plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
+  }
   const run: UploadRun = {
     api, target, file: local.path, fileName, plan, signal, attempts: 0, sha256,
     progress: new ProgressReporter({ total: local.size, partsTotal: plan.partCount, onProgress: options.onProgress }),
@@ -205,14 +215,13 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   let completing = false;
   try {
     let info: UploadInfo;
-    if (plan.multipart) {
-      const digest = new FileDigest(sha256);
+    if (plan.multipart && pass) {
       const etags = await uploadParts({
-        api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, digest,
+        api, session, plan, file: local.path, fileName, progress: run.progress, signal, onAttempt: () => run.attempts++, pass,
         ...(resume ? { stored: resume.stored, onPartStored: (n: number, etag: string) => resume.partStored(n, etag) } : {}),
       });
       info = { ...session.info, etags };
-      checksums = await digest.result();
+      checksums = await raceAbort(pass.result(), signal);
     } else {
       ({ session, info, checksums } = await sendSingle(run, session));
     }
@@ -221,6 +230,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     completing = true;
     await completeExactlyOnce(api, session, info, data, probe, signal);
   } catch (err) {
+    pass?.stop();
     // A pause (a restart, not a cancel) before the completion: the upload stays open on the site
     // and its state on disk, and the next run of the same upload sends only the missing parts.
     // Once the completion was sent it may have landed, so then the upload is aborted as usual.

@@ -1,76 +1,133 @@
 /**
- * The hash thread that computes a multipart upload's whole-file MD5 and SHA-256 (hash-offload.ts):
- * parts handed over in any order are hashed in file order, several uploads at once stay apart,
- * a stopped upload's parts are never awaited, and only shared memory is accepted. (Uploads through
- * the client check the same checksums end to end in checksums.test.ts.)
+ * The hash pass of a multipart upload (hash-offload.ts, hash-thread.ts): one read of the file on
+ * the hash thread gives every part's MD5 and the file's MD5 and SHA-256; it reads no further than
+ * the parts taken allow; a stopped pass rejects what is awaited and closes the file; several
+ * uploads at once stay apart; a file that cannot be read or is shorter than planned is `SG_FILE`.
+ * (Uploads through the client check the same checksums end to end in checksums.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { FileDigest, sharedBuffer } from '../../lib/transfers/hash-offload.js';
+import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HashPass, runningHashPasses } from '../../lib/transfers/hash-offload.js';
+import { MIN_PART_SIZE, type UploadPlan } from '../../lib/transfers/part-plan.js';
 
-const PART = 256 * 1024;
+const dir = mkdtempSync(join(tmpdir(), 'hash-pass-'));
+let files = 0;
 
-/** A file's bytes cut into parts, each copied into its own shared buffer. */
-function parts(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let off = 0; off < bytes.length; off += PART) {
-    const part = bytes.subarray(off, off + PART);
-    const shared = sharedBuffer(part.length);
-    part.copy(shared);
-    out.push(shared);
-  }
-  return out;
+/** A file of `bytes` and a plan cutting it into `partSize` parts, `concurrency` in flight. */
+function fileOf(bytes: Buffer, partSize: number, concurrency: number): { path: string; plan: UploadPlan } {
+  const path = join(dir, `f${++files}.bin`);
+  writeFileSync(path, bytes);
+  const partCount = Math.ceil(bytes.length / partSize);
+  return { path, plan: { size: bytes.length, multipart: true, partSize, partCount, concurrency } };
 }
 
-const expected = (bytes: Buffer) => ({ md5: createHash('md5').update(bytes).digest('hex'), sha256: createHash('sha256').update(bytes).digest('hex') });
+const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
+const expected = (bytes: Buffer) => ({ md5: md5(bytes), sha256: createHash('sha256').update(bytes).digest('hex') });
+const partOf = (bytes: Buffer, partSize: number, n: number): Buffer => bytes.subarray((n - 1) * partSize, n * partSize);
 
-test('parts handed over out of order are hashed in file order; a part waits (consumed later) until its turn', async () => {
-  const file = randomBytes(5 * PART + 1000);
-  const digest = new FileDigest(true);
-  const ps = parts(file);
-  const consumed = new Set<number>();
-  // Parts 2..6 first: none can be taken before part 1.
-  const later = ps.slice(1).map((p, i) => digest.add(i + 2, p).then(() => consumed.add(i + 2)));
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(consumed.size, 0, 'no part is taken before part 1 arrives');
-  await digest.add(1, ps[0]!);
-  await Promise.all(later);
-  assert.deepEqual(await digest.result(), expected(file));
+/** Whether this process (its hash thread included) holds `path` open. */
+function isOpen(path: string): boolean {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
+}
+
+/** Waits (bounded) until the hash thread has closed `path`. */
+async function closed(path: string): Promise<boolean> {
+  for (let i = 0; i < 200 && isOpen(path); i++) await new Promise((r) => setTimeout(r, 25));
+  return !isOpen(path);
+}
+
+test('every part MD5 and the file checksums come from one pass; the file MD5 and SHA-256 are the real ones', async () => {
+  const bytes = randomBytes(3 * MIN_PART_SIZE + 12345);
+  const { path, plan } = fileOf(bytes, MIN_PART_SIZE, 2);
+  const pass = new HashPass(path, plan, true);
+  for (let n = 1; n <= plan.partCount; n++) assert.equal((await pass.partMd5(n)).toString('hex'), md5(partOf(bytes, plan.partSize, n)), `part ${n}`);
+  assert.deepEqual(await pass.result(), expected(bytes));
+  assert.equal(await closed(path), true, 'the file is closed after the pass');
 });
 
-test('two uploads hashed at the same time keep their own checksums', async () => {
-  const a = randomBytes(3 * PART);
-  const b = randomBytes(4 * PART + 7);
-  const da = new FileDigest(true);
-  const db = new FileDigest(true);
-  const pa = parts(a);
-  const pb = parts(b);
-  await Promise.all([...pa.map((p, i) => da.add(i + 1, p)), ...pb.map((p, i) => db.add(i + 1, p))]);
-  assert.deepEqual(await da.result(), expected(a));
-  assert.deepEqual(await db.result(), expected(b));
+test('the pass reads no part past concurrency + 2 beyond the last part taken', async () => {
+  const bytes = randomBytes(8 * MIN_PART_SIZE);
+  const { path, plan } = fileOf(bytes, MIN_PART_SIZE, 1);
+  const pass = new HashPass(path, plan);
+  // Part 1 taken: the pass may go up to part 4 (1 + concurrency 1 + 2), not to part 5.
+  assert.equal((await pass.partMd5(1)).toString('hex'), md5(partOf(bytes, plan.partSize, 1)));
+  // Part 5 changes now: the pass must read it only after part 2 is taken, so it hashes the new bytes.
+  // (Written in place: a rewrite would truncate the file under the parts being read.)
+  const changed = Buffer.from(bytes);
+  randomBytes(MIN_PART_SIZE).copy(changed, 4 * MIN_PART_SIZE);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, changed, 4 * MIN_PART_SIZE, MIN_PART_SIZE, 4 * MIN_PART_SIZE);
+  closeSync(fd);
+  for (let n = 2; n <= plan.partCount; n++) assert.equal((await pass.partMd5(n)).toString('hex'), md5(partOf(changed, plan.partSize, n)), `part ${n}`);
+  assert.deepEqual(await pass.result(), { md5: md5(changed) });
 });
 
-test('a stopped upload: its waiting parts are rejected at once, and the thread goes on serving others', async () => {
-  const digest = new FileDigest(true);
-  const ps = parts(randomBytes(3 * PART));
-  // Part 1 never comes: part 2 waits for its turn.
-  const waiting = digest.add(2, ps[1]!);
-  digest.stop();
+test('a stopped pass rejects what is awaited, closes the file, and the thread goes on serving other passes', async () => {
+  const bytes = randomBytes(6 * MIN_PART_SIZE);
+  const { path, plan } = fileOf(bytes, MIN_PART_SIZE, 1);
+  const pass = new HashPass(path, plan, true);
+  await pass.partMd5(1);
+  // Part 6 is beyond what the pass may read: it waits until the stop.
+  const waiting = pass.partMd5(6);
+  const result = pass.result();
+  pass.stop();
   await assert.rejects(waiting, /the upload stopped/);
-  const other = randomBytes(2 * PART);
-  const d2 = new FileDigest(true);
-  await Promise.all(parts(other).map((p, i) => d2.add(i + 1, p)));
-  assert.deepEqual(await d2.result(), expected(other));
+  await assert.rejects(result, /the upload stopped/);
+  assert.equal(runningHashPasses(), 0);
+  assert.equal(await closed(path), true, 'the stopped pass closed the file');
+  const other = randomBytes(2 * MIN_PART_SIZE + 3);
+  const next = fileOf(other, MIN_PART_SIZE, 2);
+  const p2 = new HashPass(next.path, next.plan, true);
+  await Promise.all([1, 2, 3].map((n) => p2.partMd5(n)));
+  assert.deepEqual(await p2.result(), expected(other));
 });
 
-test('bytes outside shared memory are refused (the thread must read the very bytes that are sent)', () => {
-  assert.throws(() => new FileDigest(true).add(1, Buffer.alloc(10)), TypeError);
+test('two passes at the same time keep their own checksums', async () => {
+  const a = randomBytes(2 * MIN_PART_SIZE + 1);
+  const b = randomBytes(3 * MIN_PART_SIZE + 7);
+  const fa = fileOf(a, MIN_PART_SIZE, 1);
+  const fb = fileOf(b, MIN_PART_SIZE, 1);
+  const pa = new HashPass(fa.path, fa.plan, true);
+  const pb = new HashPass(fb.path, fb.plan);
+  const parts = async (pass: HashPass, count: number): Promise<string[]> => {
+    const out: string[] = [];
+    for (let n = 1; n <= count; n++) out.push((await pass.partMd5(n)).toString('hex'));
+    return out;
+  };
+  const [ma, mb] = await Promise.all([parts(pa, fa.plan.partCount), parts(pb, fb.plan.partCount)]);
+  assert.deepEqual(ma, [1, 2, 3].map((n) => md5(partOf(a, MIN_PART_SIZE, n))));
+  assert.deepEqual(mb, [1, 2, 3, 4].map((n) => md5(partOf(b, MIN_PART_SIZE, n))));
+  assert.deepEqual(await pa.result(), expected(a));
+  assert.deepEqual(await pb.result(), { md5: md5(b) });
 });
 
-test('without sha256 the thread computes the MD5 alone', async () => {
-  const file = randomBytes(2 * PART + 3);
-  const digest = new FileDigest();
-  await Promise.all(parts(file).map((p, i) => digest.add(i + 1, p)));
-  assert.deepEqual(await digest.result(), { md5: expected(file).md5 });
+test('a file shorter than planned, or gone, is SG_FILE for the part awaited', async () => {
+  const bytes = randomBytes(3 * MIN_PART_SIZE);
+  const cut = fileOf(bytes, MIN_PART_SIZE, 1);
+  truncateSync(cut.path, MIN_PART_SIZE + 10);
+  const pass = new HashPass(cut.path, cut.plan);
+  await pass.partMd5(1);
+  await assert.rejects(pass.partMd5(2), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'SG_FILE');
+    assert.match(err.message, /changed while it was being uploaded \(it ended at byte 5242890\)/);
+    return true;
+  });
+  const gone = new HashPass(join(dir, 'no-such.bin'), cut.plan);
+  await assert.rejects(gone.partMd5(1), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'SG_FILE');
+    assert.match(err.message, /no-such\.bin was deleted while it was being uploaded/);
+    return true;
+  });
+  assert.equal(runningHashPasses(), 0);
 });
