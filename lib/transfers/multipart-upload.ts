@@ -47,9 +47,10 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   const etags: string[] = new Array<string>(plan.partCount);
   // Aborted by the caller's signal, or by the first part that fails for good.
   const { controller, dispose } = linkSignals(job.signal);
-  // Every part in flight listens on this signal (its PUT, link request or retry sleep, a few each):
-  // above ~9 parts Node would warn of a listener leak that is not one.
-  setMaxListeners(Math.max(10, plan.concurrency * 4), controller.signal);
+  // Every part in flight listens on this signal (its wait for its MD5, its PUT, the link asked
+  // for ahead, a retry sleep: a few each); above ~5 parts Node would warn of a listener leak
+  // that is not one.
+  setMaxListeners(Math.max(10, plan.concurrency * 6), controller.signal);
   let next = 1;
   let failure: unknown;
   const takePart = (): number | undefined => (failure === undefined && !controller.signal.aborted && next <= plan.partCount ? next++ : undefined);

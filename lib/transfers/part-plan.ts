@@ -13,26 +13,27 @@ export const MAX_PARTS = 10_000;
 /** Files larger than this use multipart (the Python API's `_MULTIPART_UPLOAD_CHUNK_SIZE`; strict `>`). */
 export const DEFAULT_MULTIPART_THRESHOLD = 20_000_000;
 /**
- * Default part size: 5 MiB (S3's smallest, as @aws-sdk/lib-storage and rclone). Each part is read
- * once into memory so that its Content-MD5 can go before its bytes (a header precedes the body; a
- * second read of the file is not an option), so memory is `concurrency × partSize`: 8 × 5 MiB =
- * 40 MiB per upload. 8 MiB parts held 64 MiB and put the uploading process over bench P3's
- * 160 MiB; the price of smaller parts is one link request to the site per 5 MiB (205 per GiB
- * instead of 128), asked for ahead, off the critical path. The Python API's 20,000,000-byte
- * chunks would need 160 MB for the buffers alone.
+ * Default part size: 5 MiB (S3's smallest, as @aws-sdk/lib-storage and rclone). No part is held
+ * in memory: its MD5 (its Content-MD5, which precedes its bytes) comes from the hash pass over
+ * the file (hash-offload.ts), and the part is then streamed from the file; the storage checks it
+ * against that MD5, so what it keeps is what was hashed. Smaller parts cost one link request to
+ * the site per 5 MiB (205 per GiB instead of 128), asked for ahead, off the critical path; larger
+ * ones would not cost memory now, but a retry re-sends a whole part, and a resumed upload
+ * (resumeDir) loses the parts in flight.
  */
 export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 /**
- * Largest single PUT read whole into memory and sent with its Content-MD5. A larger single PUT
- * (a site without multipart, or a raised `multipartThreshold`) streams from the file, hashed on
- * the way, and is checked against the storage's ETag only.
+ * Largest single PUT read whole into memory (it is small: a single PUT is at most
+ * `multipartThreshold`, 20,000,000 bytes by default), hashed on the way and sent with its
+ * Content-MD5. A larger single PUT (a site without multipart, or a raised `multipartThreshold`)
+ * streams from the file, hashed on the way, and is checked against the storage's ETag only.
  */
 export const MAX_HELD_SPAN = 64 * 1024 * 1024;
 /**
  * Parts in flight at once by default. Storage caps each connection (S3: tens of MB/s), so the
  * parts in flight set the speed: 4 (@aws-sdk/lib-storage's default) stays under 4× the Python
  * API's sequential upload on a 25 MB/s-per-connection storage, 8 reaches ~6× (bench P2 and the
- * concurrency chart). Each part in flight is held in memory (see DEFAULT_PART_SIZE).
+ * concurrency chart). A part in flight holds only its send stream's read chunks (storage-put.ts).
  */
 export const DEFAULT_CONCURRENCY = 8;
 /** Largest concurrency accepted. */

@@ -7,7 +7,7 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShotGridClient } from '../../lib/index.js';
 import { builtinOnly, filesIn, routeDelta, sha256File, transferEnv, type TransferEnv } from './fixtures/transfer-env.js';
@@ -48,6 +48,49 @@ test('an upload reports the file MD5 (SHA-256 only when asked for); a download o
   assert.deepEqual(again.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
   const downSha = await sg.download(field(id), 'buffer', { sha256: true });
   assert.deepEqual(downSha.checksums, { md5: md5Hex(small), sha256: await sha256File(small) });
+});
+
+test('a multipart upload of more parts than the hash pass may read ahead reports the real MD5 and SHA-256 of the file', async () => {
+  // Nine parts, one in flight: the pass reads at most three parts past the last part taken.
+  const path = env.file('nine-parts.mov', 8 * 5 * MiB + 4321);
+  const up = await sg.upload(field(await env.version()), path, { ...multipartOptions, concurrency: 1, sha256: true });
+  assert.equal(up.parts, 9);
+  assert.deepEqual(up.checksums, { md5: md5Hex(path), sha256: await sha256File(path) });
+});
+
+test('a part changed on disk after the hash pass and before its PUT: SG_FILE at once (not re-sent), the multipart upload aborted', { skip: builtinOnly('storage shaping') }, async () => {
+  const id = await env.version();
+  const path = env.file('changed-after-hash.mov', 11 * MiB);
+  const { atime, mtime } = statSync(path);
+  // One part at a time through a slow storage: part 2 starts (progress past part 1) over a second
+  // after part 1, long after the pass hashed part 3, and part 3 waits for part 2.
+  env.emu.configure({ shaping: { storageBandwidth: 4 * MiB } });
+  let changed = false;
+  const start = env.emu.counters.snapshot();
+  const slow = env.client({ timeouts: { stall: 15_000 } });
+  const upload = slow.upload(field(id), path, {
+    ...multipartOptions,
+    concurrency: 1,
+    onProgress: (p) => {
+      if (changed || p.loaded <= 5 * MiB) return;
+      changed = true;
+      // Part 3's bytes change in place, size and modification time kept: only the storage's
+      // check of the Content-MD5 from the pass can tell.
+      const fd = openSync(path, 'r+');
+      writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 10 * MiB + 100);
+      closeSync(fd);
+      utimesSync(path, atime, mtime);
+    },
+  });
+  const error = await upload.then(() => undefined, (err: unknown) => err);
+  env.emu.configure({ shaping: { storageBandwidth: 0 } });
+  assert.ok(changed, 'the file was not changed during the upload');
+  assert.equal((error as { code?: string })?.code, 'SG_FILE', String(error));
+  assert.match((error as Error).message, /changed-after-hash\.mov changed while it was being uploaded \(bytes 10485760-11534335 differ from those hashed\)/);
+  assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), { 200: 2, 400: 1 }, 'part 3 refused once and not sent again');
+  const now = env.emu.counters.snapshot();
+  assert.equal(now.multipartOpen, 0, 'aborted on the site');
+  assert.equal(now.completions - start.completions, 0);
 });
 
 test('a multipart upload reports the whole file checksums; its download can only be checked by length', async () => {

@@ -2,11 +2,14 @@
  * Uploads under the emulator's scripted faults, through `ShotGridClient`: each storage fault
  * kind recovered with the expected number of attempts, faults on init / part links /
  * completion, expired links refreshed, an unrecoverable part aborting the upload (nothing left
- * open), a lost completion answer never creating a second Attachment, and caller aborts.
+ * open), a lost completion answer never creating a second Attachment, caller aborts, and a
+ * failed init stopping the hash pass that started alongside it.
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import type { ScriptedFault } from '../../emulator/index.js';
+import { runningHashPasses } from '../../lib/transfers/hash-offload.js';
 import { builtinOnly, routeDelta, sha256File, transferEnv, type Snapshot, type TransferEnv } from './fixtures/transfer-env.js';
 
 let env: TransferEnv;
@@ -262,4 +265,30 @@ test('aborting a multipart upload stops the parts, aborts it on the site and thr
   assert.equal(env.emu.counters.snapshot().multipartOpen, 0);
   assert.equal(delta(start, 'completions'), 0);
   await assert.rejects(env.sg.upload({ type: 'Version', id }, small, { signal: AbortSignal.abort() }), { code: 'SG_ABORTED' });
+});
+
+/** Whether this process (its hash thread included) holds `path` open. */
+function heldOpen(path: string): boolean {
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('an init that fails stops the hash pass started alongside it: nothing hashed further, the file closed, no part sent', async () => {
+  const id = await env.version();
+  // Seven parts: with 2 in flight the pass may hash 4 before any is taken, then waits for ever unless stopped.
+  const path = env.file('init-fails.mov', 35 * MiB + 1);
+  env.emu.faults.script({ route: 'upload_init', kind: 'http404' });
+  const start = env.emu.counters.snapshot();
+  await assert.rejects(env.sg.upload({ type: 'Version', id, field: 'sg_uploaded_movie' }, path, multipartOptions), { code: 'SG_NOT_FOUND' });
+  assert.deepEqual(routeDelta(env.emu, start, 'upload_init'), { 404: 1 });
+  assert.deepEqual(routeDelta(env.emu, start, 'storage_put'), {});
+  assert.equal(runningHashPasses(), 0, 'the pass was stopped');
+  // The thread closes the file once it sees the stop (bounded wait: the thread answers within ms).
+  for (let i = 0; i < 200 && heldOpen(path); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(heldOpen(path), false, 'the hash thread closed the file');
 });
