@@ -24,7 +24,7 @@ export interface WireRequest {
   url: URL;
   method: HttpMethod;
   headers: Record<string, string>;
-  body?: string | NodeJS.ReadableStream;
+  body?: string | NodeJS.ReadableStream | AsyncIterable<Buffer>;
   signal?: AbortSignal;
 }
 

@@ -36,7 +36,11 @@ export interface StorageRequest {
   headers?: Record<string, string>;
   /** PUT: the bytes, as they are to be sent (set `content-length` in `headers`). */
   body?: AsyncIterable<Buffer>;
-  /** Chunks buffered ahead of the socket (bytes), for a PUT body. */
+  /**
+   * Bytes of a PUT body read ahead of the socket (through a stream). Without it the body goes to
+   * undici as it is, asked for chunk by chunk as the socket takes them: what a body that reuses
+   * its buffers needs (storage-put.ts, a part's body).
+   */
   bodyHighWaterMark?: number;
   /** For messages, e.g. `part 3 of 8`. */
   what?: string;
@@ -89,7 +93,8 @@ export async function storageExchange<T>(api: StorageCaller, req: StorageRequest
   }
   try {
     for (let redirects = 0; ; redirects++) {
-      const body = req.body && Readable.from(watched(req.body, false), { objectMode: false, highWaterMark: req.bodyHighWaterMark });
+      const chunks = req.body && watched(req.body, false);
+      const body = chunks && req.bodyHighWaterMark !== undefined ? Readable.from(chunks, { objectMode: false, highWaterMark: req.bodyHighWaterMark }) : chunks;
       const res = await exchange(api, { url, method: req.method, headers, body, signal: controller.signal });
       watchdog.kick();
       const resHeaders = res.headers as AnswerHeaders;

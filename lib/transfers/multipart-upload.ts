@@ -19,7 +19,7 @@ import type { HashPass } from './hash-offload.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';
-import { putToStorage, putWithRetries, type FileSpan } from './storage-put.js';
+import { putToStorage, putWithRetries, sendBuffers, type FileSpan, type SendBuffers } from './storage-put.js';
 import { partLink, type UploadSession } from './upload-api.js';
 
 /** What the part workers need. */
@@ -55,7 +55,12 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   let failure: unknown;
   const takePart = (): number | undefined => (failure === undefined && !controller.signal.aborted && next <= plan.partCount ? next++ : undefined);
 
-  const uploadPart = async (partNumber: number, link: Promise<string | undefined>): Promise<void> => {
+  /** A worker's read buffers, reused from part to part while its PUTs succeed (see sendBuffers). */
+  interface Slot {
+    buffers?: SendBuffers;
+  }
+
+  const uploadPart = async (partNumber: number, link: Promise<string | undefined>, slot: Slot): Promise<void> => {
     const span = partSpan(plan, partNumber);
     const md5 = await raceAbort(job.pass.partMd5(partNumber), controller.signal);
     const saved = job.stored?.get(partNumber);
@@ -75,10 +80,11 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
       onAttempt: job.onAttempt,
       put: async (url) => {
         let sent = 0;
+        const buffers = (slot.buffers ??= sendBuffers());
         try {
           return await putToStorage(api, {
             url,
-            body,
+            body: { ...body, buffers },
             contentType: putContentType(url, job.fileName, true),
             what: `part ${partNumber} of ${plan.partCount}`,
             requireEtag: true,
@@ -89,6 +95,8 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
             },
           });
         } catch (err) {
+          // Its socket may not be done with these buffers: the next attempt reads into fresh ones.
+          slot.buffers = undefined;
           progress.add(-sent, partNumber);
           throw (await changedOnDisk(err, body, controller.signal)) ?? err;
         }
@@ -119,9 +127,10 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   };
 
   const worker = async (): Promise<void> => {
+    const slot: Slot = {};
     for (let n = takePart(); n !== undefined; n = takePart()) {
       try {
-        await uploadPart(n, linkOf(n));
+        await uploadPart(n, linkOf(n), slot);
       } catch (err) {
         // Only the first real failure counts: the others are the stop it caused.
         if (failure === undefined && !(isShotGridError(err) && err.code === 'SG_ABORTED' && !job.signal?.aborted)) failure = err;

@@ -11,8 +11,9 @@
  *   classified failures) and repeated under the client's one retry policy ({@link putWithRetries}).
  */
 import { createReadStream, type ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { ApiCaller } from '../api-caller.js';
-import { ShotGridError } from '../errors.js';
+import { isShotGridError, ShotGridError } from '../errors.js';
 import { asStep, errorCodeOf, markFailure } from '../http/failures.js';
 import { integrityError, storageProtocolError } from '../http/storage-errors.js';
 import { storageExchange } from '../http/storage-transport.js';
@@ -24,7 +25,13 @@ import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from '.
  * (also sent as `Content-MD5`: the storage refuses bytes that changed since); or a span too
  * large to hold, streamed from the file and hashed on the way (then only the ETag can confirm it).
  */
-export type PutBody = { bytes: Buffer; md5: Buffer } | FileSpan | (FileSpan & { md5: Buffer });
+export type PutBody = { bytes: Buffer; md5: Buffer } | FileSpan | PartBody;
+
+/**
+ * A span streamed from the file with its known MD5 (a multipart part), read through two buffers
+ * (see {@link sendBuffers}); without `buffers`, fresh ones.
+ */
+export type PartBody = FileSpan & { md5: Buffer; buffers?: SendBuffers };
 
 /** `[start, end)` of a file. */
 export interface FileSpan {
@@ -64,11 +71,76 @@ export interface StoragePutResult {
 /**
  * Bytes read from disk at a time. 64 KiB chunks cost several times the CPU per byte (one pread,
  * buffer and generator step each; bench P1 profile) and made a loopback upload about twice as
- * slow as a raw PUT. Larger chunks are not free either: sent chunks are garbage V8 collects late
- * (few, large buffers), so 1 MiB chunks raised the uploading process's peak RSS by ~12 MiB over
- * 512 KiB ones at no measurable CPU gain (bench P3).
+ * slow as a raw PUT.
  */
 const READ_CHUNK = 512 * 1024;
+
+/** The two read buffers of a part's PUT: reusable by the caller after a PUT that succeeded. */
+export interface SendBuffers {
+  readonly pair: readonly [Buffer, Buffer];
+}
+
+/**
+ * Fresh buffers for {@link PartBody}. Memory: a fresh buffer for every read (what a file stream
+ * does) is garbage V8 frees only when the young generation is collected, which it forces once
+ * ~32 MiB of such buffers are waiting: the uploading process's RSS swung by that much (bench P3).
+ * Two buffers per part in flight, reused, keep it flat. They are reused only when no socket can
+ * still be writing them: within a PUT, see {@link fromSpan}; from one PUT to the next only after
+ * a 2xx answer, which the storage sends once it has every byte (it checked their Content-MD5).
+ * After a failed attempt the caller takes fresh ones (its socket may not be done with them).
+ */
+export function sendBuffers(): SendBuffers {
+  return { pair: [Buffer.allocUnsafeSlow(READ_CHUNK), Buffer.allocUnsafeSlow(READ_CHUNK)] };
+}
+
+/**
+ * A part's bytes through its two buffers, the next chunk read while the last one is sent. The
+ * chunk read into a buffer was yielded two chunks earlier, and undici asks an iterable body for
+ * its next chunk only once the socket took the previous one whole (`write` returned true, or
+ * after `drain`); a 512 KiB chunk is above any socket's buffer limit (16-64 KiB), so that write
+ * returned false and the socket drained it: no socket still holds a buffer when it is refilled.
+ * Should that ever fail, the bytes sent would not match their Content-MD5 and the storage would
+ * refuse them (BadDigest): never stored. The body must reach undici as this iterable, not
+ * through a stream that reads ahead (storage-transport.ts).
+ */
+async function* fromSpan(body: PartBody, onReadError: (err: unknown) => void): AsyncGenerator<Buffer> {
+  const [a, b] = (body.buffers ?? sendBuffers()).pair;
+  let handle;
+  try {
+    handle = await open(body.file, 'r');
+  } catch (err) {
+    onReadError(err);
+    throw err;
+  }
+  let reading: Promise<number> | undefined;
+  const read = (into: Buffer, at: number): Promise<number> => handle.read(into, 0, Math.min(READ_CHUNK, body.end - at), at).then((r) => r.bytesRead);
+  try {
+    reading = read(a, body.start);
+    for (let at = body.start, i = 0; at < body.end; i++) {
+      const into = i % 2 === 0 ? a : b;
+      let bytesRead: number;
+      try {
+        bytesRead = await reading!;
+      } catch (err) {
+        onReadError(err);
+        throw err;
+      }
+      reading = undefined;
+      if (bytesRead === 0) {
+        const err = new ShotGridError('SG_FILE', `${body.file} changed while it was being uploaded (it ended at byte ${at}, ${body.end} planned)`);
+        onReadError(err);
+        throw err;
+      }
+      at += bytesRead;
+      if (at < body.end) reading = read(i % 2 === 0 ? b : a, at);
+      yield into.subarray(0, bytesRead);
+    }
+  } finally {
+    // A read still landing in a buffer is waited for before the file is closed.
+    await reading?.catch(() => undefined);
+    await handle.close().catch(() => undefined);
+  }
+}
 
 /** The bytes to send, in chunks the stall watchdog and progress can follow; records read errors. */
 function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError: (err: unknown) => void, onStream: (s: ReadStream) => void): () => AsyncGenerator<Buffer> {
@@ -77,6 +149,7 @@ function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError
       for (let off = 0; off < body.bytes.length; off += READ_CHUNK) yield body.bytes.subarray(off, off + READ_CHUNK);
     };
   }
+  if ('md5' in body) return () => fromSpan(body, onReadError);
   return async function* fromFile() {
     const stream = createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: READ_CHUNK });
     onStream(stream);
@@ -113,7 +186,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
   if ('md5' in body) headers['content-md5'] = body.md5.toString('base64');
   if (put.contentType) headers['content-type'] = put.contentType;
   const ownFailure = (err: unknown): unknown => {
-    if (readError !== undefined && !('bytes' in body)) return markFailure(fileReadError(body.file, readError), 'local-file');
+    if (readError !== undefined && !('bytes' in body)) return markFailure(isShotGridError(readError) ? readError : fileReadError(body.file, readError), 'local-file');
     if (errorCodeOf(err) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || errorCodeOf(err) === 'ERR_OUT_OF_RANGE') {
       // The file shrank (or grew) under us: sending it again cannot help.
       return markFailure(new ShotGridError('SG_FILE', `${'file' in body ? body.file : 'the file'} changed while it was being uploaded`, { cause: err }), 'local-file');
@@ -121,7 +194,7 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
     return undefined;
   };
   try {
-    return await storageExchange(api, { method: 'PUT', url: put.url, headers, body: counted(), bodyHighWaterMark: READ_CHUNK, what: put.what, signal: put.signal, ownFailure }, async (answer) => {
+    return await storageExchange(api, { method: 'PUT', url: put.url, headers, body: counted(), ...('md5' in body && 'file' in body ? {} : { bodyHighWaterMark: READ_CHUNK }), what: put.what, signal: put.signal, ownFailure }, async (answer) => {
       const { info } = answer;
       if (answer.status < 200 || answer.status >= 300) return answer.fail();
       const text = await answer.text();
