@@ -44,7 +44,9 @@ function thread(): Worker {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = undefined;
   if (worker) return worker;
-  const w = new Worker(join(__dirname, 'hash-thread.js'));
+  // Its JavaScript makes little garbage (a promise per read): a small young generation is enough,
+  // and the thread's share of the process's peak RSS drops by ~2.5 MiB (bench P3).
+  const w = new Worker(join(__dirname, 'hash-thread.js'), { resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   w.on('message', (a: HashAnswer) => passes.get(a.file)?.answer(a));
   const gone = (why: string): void => {
     if (worker !== w) return;
