@@ -1,8 +1,8 @@
 /**
  * P3: peak RSS of a process that uploads a 1 GiB file and of one that uploads a 4 GiB file
  * (sparse: no disk blocks, reads return zeros), both through the client with defaults. Memory
- * must not grow with the file: parts are read from disk by offset into buffers reused part after
- * part, never the whole file.
+ * must not grow with the file: parts are streamed from disk through two small buffers per part
+ * in flight, reused part after part, never the whole file.
  */
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -62,7 +62,7 @@ export const p3: Measure = {
         met: ours <= 110 && baseline <= 110 && ratio <= 1.1,
         params: {
           smallBytes: small, largeBytes: large, runs: ctx.runs, samples: { small: smallRss.map((v) => round(v, 1)), large: largeRss.map((v) => round(v, 1)) }, file: 'sparse', client: UPLOAD_DEFAULTS,
-          // The earlier bound, kept as a regression guard (checksums on: parts held in memory).
+          // The earlier bound (when parts were held in memory), kept as a regression guard.
           within160MiB: ours <= 160 && baseline <= 160,
         },
       };
