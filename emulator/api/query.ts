@@ -101,6 +101,23 @@ function cursorFor(site: Site, key: string | undefined, make: () => Cursor): Cur
   return cursor;
 }
 
+/** The cursor of a read in id order: remembered under `cacheKey` (with the read options), else new. */
+function idOrderCursor(site: Site, type: string, test: RowTest, opts: Pick<ReadOptions, 'returnOnly' | 'includeArchived'>, descending: boolean, cacheKey?: string): Cursor {
+  const key = cacheKey === undefined ? undefined : `${cacheKey}|${opts.returnOnly}|${opts.includeArchived}|${descending}`;
+  return cursorFor(site, key, () => ({
+    version: site.store.version, next: rowSource(site, type, test, descending), accept: rowFilter(site, type, test, { ...opts, sort: [] }), matches: [], done: false,
+  }));
+}
+
+/** Reads on until the cursor holds `need` matches or the rows run out. */
+function advance(cursor: Cursor, need: number): void {
+  while (!cursor.done && cursor.matches.length < need) {
+    const rec = cursor.next();
+    if (!rec) cursor.done = true;
+    else if (cursor.accept(rec)) cursor.matches.push(rec);
+  }
+}
+
 /**
  * One page of the matching rows. In id order (the default) the scan stops once the page is full,
  * reads only the rows an index names when the filter has one, and, given `cacheKey` (the read's
@@ -110,19 +127,22 @@ export function findPage(site: Site, type: string, test: RowTest, opts: FindOpti
   const keys = sortKeys(site, type, opts.sort);
   const idOnly = keys.length === 0 || (keys.length === 1 && keys[0]!.path.last.name === 'id' && keys[0]!.path.hops.length === 0);
   if (!idOnly) return pageRows(findRows(site, type, test, opts), opts.page);
-  const descending = keys[0]?.desc === true;
-  const key = cacheKey === undefined ? undefined : `${cacheKey}|${opts.returnOnly}|${opts.includeArchived}|${descending}`;
-  const cursor = cursorFor(site, key, () => ({
-    version: site.store.version, next: rowSource(site, type, test, descending), accept: rowFilter(site, type, test, opts), matches: [], done: false,
-  }));
+  const cursor = idOrderCursor(site, type, test, opts, keys[0]?.desc === true, cacheKey);
   const skip = (opts.page.number - 1) * opts.page.size;
   const need = skip + opts.page.size;
-  while (!cursor.done && cursor.matches.length < need) {
-    const rec = cursor.next();
-    if (!rec) cursor.done = true;
-    else if (cursor.accept(rec)) cursor.matches.push(rec);
-  }
+  advance(cursor, need);
   return cursor.matches.slice(skip, need);
+}
+
+/**
+ * Every matching row in id order (what a summary reads), through the same remembered read as
+ * {@link findPage} given the same `cacheKey`: a count asked for with a paged read scans the rows
+ * once for both, not once for the count and again for the pages. Do not mutate the answer.
+ */
+export function findRowsInIdOrder(site: Site, type: string, test: RowTest, opts: Pick<ReadOptions, 'returnOnly' | 'includeArchived'>, cacheKey?: string): readonly StoredRecord[] {
+  const cursor = idOrderCursor(site, type, test, opts, false, cacheKey);
+  advance(cursor, Number.POSITIVE_INFINITY);
+  return cursor.matches;
 }
 
 /** Data types whose sort is a silent no-op on the site. */

@@ -120,11 +120,16 @@ export function bodyFilters(site: Site, type: string, kind: 'array' | 'hash', fi
   return kind === 'array' ? compileArrayFilters(site.store, type, filters) : compileHashFilters(site.store, type, filters);
 }
 
+/** What names a `_search` (or `_summarize`) read for paging on: its type and filters (see `findPage`). */
+export function searchReadKey(type: string, kind: 'array' | 'hash', filters: unknown): string {
+  return JSON.stringify([type, kind, filters ?? null]);
+}
+
 /** `POST /entity/{e}/_search`. */
 export async function handleSearch(site: Site, r: ApiRequest, type: string): Promise<void> {
   const kind = requireVendorType(r);
   const body = await readObjectBody(r);
   const test = bodyFilters(site, type, kind, body.filters);
   const opts = parseReadOptions(r.url.searchParams, body as ReadBody);
-  answerPage(site, r, type, test, opts, JSON.stringify([type, kind, body.filters ?? null]));
+  answerPage(site, r, type, test, opts, searchReadKey(type, kind, body.filters));
 }
