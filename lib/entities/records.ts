@@ -50,7 +50,13 @@ export function flattenRecord(raw: unknown, fallbackType?: string): ShotGridReco
   if (typeof id !== 'number') throw badRecord('an object without a numeric id');
   const type = typeof raw.type === 'string' ? raw.type : fallbackType;
   if (type === undefined) throw badRecord('an object without a type');
-  const record: ShotGridRecord = { type, id };
+  // Built from `{}` rather than `{ type, id }`: an empty literal has room for four properties in
+  // the object itself, a two-property literal for two, so `type`, `id` and two fields take one
+  // allocation instead of two. A find keeps every record it reads (50,000 in bench P4), and the
+  // smaller records are less for the garbage collector to copy while the read goes on.
+  const record = {} as ShotGridRecord;
+  record.type = type;
+  record.id = id;
   // for-in over own keys, not Object.entries: the same keys in the same order, without an array
   // per record and a pair per field (a 50,000-record find flattens 50,000 of them, bench P4).
   const { attributes, relationships } = raw;

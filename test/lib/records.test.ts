@@ -29,6 +29,8 @@ test('REST records flatten to the Python API shape', () => {
     assets: [{ type: 'Asset', id: 1, name: 'tree' }, { type: 'Asset', id: 2, name: 'rock' }],
     sg_sequence: null,
   });
+  // In the Python API's order: type and id first, then attributes, then relationships.
+  assert.deepEqual(Object.keys(flat), ['type', 'id', 'code', 'sg_sequence.Sequence.code', 'image', 'created_at', 'project', 'assets', 'sg_sequence']);
   assert.deepEqual(Object.keys(flat.project as object), ['type', 'id', 'name']);
   assert.equal('links' in flat, false);
 });
