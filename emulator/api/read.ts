@@ -3,7 +3,7 @@
  * `POST /entity/{e}/_search` (array or hash filters chosen by the vendor Content-Type).
  */
 import type { StoredRecord } from '../context.js';
-import { ApiError, mediaType, readJson, sendJson, sendJsonText } from '../http/respond.js';
+import { ApiError, JsonText, mediaType, readJson, sendJson } from '../http/respond.js';
 import { allOf, compileArrayFilters, compileCondition, compileHashFilters, type RowTest } from './filters.js';
 import { archivedFilter, findPage } from './query.js';
 import { parseReadOptions, type ReadBody, type ReadOptions } from './read-options.js';
@@ -44,15 +44,19 @@ function answerPage(site: Site, r: ApiRequest, type: string, test: RowTest, opts
   const rows = findPage(site, type, test, opts, readKey);
   const sel = selectFields(site, type, opts.fields);
   const encode = recordEncoder(site, type, sel, r.prefix);
-  const pieces: string[] = ['{"data":['];
+  const text = new JsonText(r.res);
+  text.append('{"data":[');
   for (let start = 0; start < rows.length; start += RECORDS_PER_PIECE) {
     const piece = rows.slice(start, start + RECORDS_PER_PIECE);
-    if (start > 0) pieces.push(',');
     // `r1,r2,…`: the array's text without its brackets.
-    pieces.push(encode ? piece.map(encode).join(',') : JSON.stringify(piece.map((rec) => renderRecord(site, rec, sel, r.prefix))).slice(1, -1));
+    const records = encode ? piece.map(encode).join(',') : JSON.stringify(piece.map((rec) => renderRecord(site, rec, sel, r.prefix))).slice(1, -1);
+    // Room for the whole page, guessed from its first piece (pieces of one read are alike).
+    if (start === 0) text.reserve(Buffer.byteLength(records, 'utf8') * Math.ceil(rows.length / RECORDS_PER_PIECE) * 1.1 + 1024);
+    else text.append(',');
+    text.append(records);
   }
-  pieces.push(`],"links":${JSON.stringify(pageLinks(r, opts.page))}}`);
-  sendJsonText(r.res, 200, pieces);
+  text.append(`],"links":${JSON.stringify(pageLinks(r, opts.page))}}`);
+  text.send(200);
 }
 
 /** A `filter[...]` query value: a JSON hash/list for links, a comma list as `in`, else equality. */

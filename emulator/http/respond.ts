@@ -36,30 +36,52 @@ function weakEtag(bytes: Buffer): string {
 
 /** Answers JSON with the server's headers (`application/json; charset=utf-8`, weak `etag`, `x-request-id`). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJsonText(res, status, [JSON.stringify(body)], headers);
+  const text = new JsonText(res);
+  text.append(JSON.stringify(body));
+  text.send(status, headers);
 }
 
 /**
- * {@link sendJson} of JSON text given in pieces (their concatenation is the body). Encoded once
- * into one buffer: its length, its tag and the bytes sent (a 5,000-record page is ~0.8 MB).
+ * A JSON answer's text encoded into one buffer as it is produced, then sent with its length and
+ * tag. A large answer (a 5,000-record page is ~0.8 MB) is appended in pieces, each encoded as soon
+ * as it is made: a piece dies young instead of living until the whole text is made, which left
+ * ~0.8 MB for every scavenge during a page to copy (bench P4).
  */
-export function sendJsonText(res: ServerResponse, status: number, pieces: readonly string[], headers: Record<string, string> = {}): void {
-  let size = 0;
-  for (const piece of pieces) size += Buffer.byteLength(piece, 'utf8');
-  const buffer = bodyBuffer(res, size);
-  let at = 0;
-  for (const piece of pieces) at += buffer.write(piece, at, 'utf8');
-  const bytes = buffer.subarray(0, size);
-  res.writeHead(status, {
-    ...COMMON_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': bytes.length,
-    // Rack sets it on 200/201 answers only.
-    ...(status === 200 || status === 201 ? { etag: weakEtag(bytes) } : {}),
-    'x-request-id': requestId(),
-    ...headers,
-  });
-  res.end(bytes);
+export class JsonText {
+  #buffer: Buffer | undefined;
+  #size = 0;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  /** Makes room for `bytes` in all (a guess: appending past it still works, with a copy). */
+  reserve(bytes: number): void {
+    if (this.#buffer && bytes <= this.#buffer.length) return;
+    const next = bodyBuffer(this.res, Math.ceil(bytes));
+    this.#buffer?.copy(next, 0, 0, this.#size);
+    this.#buffer = next;
+  }
+
+  /** Appends a piece of the text. */
+  append(piece: string): void {
+    const end = this.#size + Buffer.byteLength(piece, 'utf8');
+    if (!this.#buffer || end > this.#buffer.length) this.reserve(Math.max(end, 2 * (this.#buffer?.length ?? 0)));
+    this.#size += this.#buffer!.write(piece, this.#size, 'utf8');
+  }
+
+  /** Answers with the text so far. */
+  send(status: number, headers: Record<string, string> = {}): void {
+    const bytes = this.#buffer ? this.#buffer.subarray(0, this.#size) : Buffer.alloc(0);
+    this.res.writeHead(status, {
+      ...COMMON_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': bytes.length,
+      // Rack sets it on 200/201 answers only.
+      ...(status === 200 || status === 201 ? { etag: weakEtag(bytes) } : {}),
+      'x-request-id': requestId(),
+      ...headers,
+    });
+    this.res.end(bytes);
+  }
 }
 
 /** Answers text of a given media type with the server's headers. */
