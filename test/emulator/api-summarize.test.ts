@@ -110,6 +110,23 @@ describe('_summarize', () => {
     assert.equal(pct.body.data.summaries.sg_shot_type, 20);
   });
 
+  test('a count and the pages of the same search agree while rows are added and retired between them', async () => {
+    // A count reads through the same remembered read as the search's pages: a change must end it.
+    const filters = [['code', 'starts_with', 'agree-']];
+    const count = async () => (await summarize({ filters, summary_fields: [{ field: 'id', type: 'record_count' }] })).body.data.summaries.id;
+    const page = async (number: number) => (await site.search('Shot', { filters, fields: ['code'], page: { size: 2, number } })).body.data.map((r: any) => r.id);
+    const project = { type: 'Project', id: 1 };
+    const ids = site.emu.bulkCreate('Shot', [0, 1, 2].map((i) => ({ code: `agree-${i}`, project })));
+    assert.equal(await count(), 3);
+    assert.deepEqual(await page(1), ids.slice(0, 2));
+    const [added] = site.emu.bulkCreate('Shot', [{ code: 'agree-3', project }]);
+    assert.equal(await count(), 4);
+    assert.deepEqual(await page(2), [ids[2], added]);
+    assert.equal((await site.call('DELETE', `/api/v1/entity/shots/${ids[0]}`)).status, 204);
+    assert.equal(await count(), 3);
+    assert.deepEqual(await page(1), [ids[1], ids[2]]);
+  });
+
   test('validation: summary and grouping types, unknown fields', async () => {
     const e = assertError(await summarize({ summary_fields: [{ field: 'id', type: 'count' }, { field: 'id', type: 'definitely_not_a_summary_type' }] }), 400, 103, 'Request Parameters invalid.');
     assert.deepEqual(e.source, { summary_fields: { 1: { type: ['type must be one of: record_count, count, sum, maximum, minimum, average, earliest, latest, percentage, status_percentage, status_percentage_as_float, status_list, checked, unchecked'] } } });
