@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
+import { isPairable, MD5_PAIR_CAPACITY, Md5Pair } from './md5-pair.js';
 
 /** What the uploading thread asks. */
 export type HashRequest =
@@ -32,7 +33,7 @@ export type HashAnswer =
  * Bytes read (and hashed) at a time: big enough that a read call costs little per byte, small
  * enough to stay in the CPU cache while the two or three hashes read it.
  */
-const READ = 1024 * 1024;
+const READ = MD5_PAIR_CAPACITY;
 
 interface Pass {
   allowed: number;
@@ -44,35 +45,61 @@ interface Pass {
 const passes = new Map<number, Pass>();
 const port = parentPort!;
 
+/** The two MD5s of a pass: both from one {@link Md5Pair}, or (parts not on 64-byte boundaries) two OpenSSL hashes. */
+interface PassHashes {
+  /** Where the next bytes are read to. */
+  space(max: number): Buffer;
+  /** The `n` bytes just read to `space` go into both. */
+  commit(n: number): void;
+  partDigest(): Uint8Array;
+  fileDigest(): string;
+}
+
+function opensslHashes(): PassHashes {
+  const buffer = Buffer.allocUnsafe(READ);
+  const whole = createHash('md5');
+  let part = createHash('md5');
+  return {
+    space: (max) => buffer.subarray(0, Math.min(max, READ)),
+    commit(n) {
+      part.update(buffer.subarray(0, n));
+      whole.update(buffer.subarray(0, n));
+    },
+    partDigest() {
+      const digest = part.digest();
+      part = createHash('md5');
+      return digest;
+    },
+    fileDigest: () => whole.digest('hex'),
+  };
+}
+
 async function run(req: Extract<HashRequest, { op: 'start' }>, pass: Pass): Promise<void> {
   const { file, size, partSize } = req;
-  const whole = createHash('md5');
+  const hashes: PassHashes = isPairable(partSize) ? new Md5Pair() : opensslHashes();
   const sha256 = req.sha256 ? createHash('sha256') : undefined;
-  const buffer = Buffer.allocUnsafe(READ);
   const handle = await open(req.path, 'r');
   try {
     for (let n = 1, start = 0; start < size; n++, start += partSize) {
       while (n > pass.allowed && !pass.dropped) await new Promise<void>((wake) => (pass.wake = wake));
       if (pass.dropped) return;
       const end = Math.min(size, start + partSize);
-      const part = createHash('md5');
       for (let at = start; at < end; ) {
         if (pass.dropped) return;
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ, end - at), at);
+        const space = hashes.space(end - at);
+        const { bytesRead } = await handle.read(space, 0, space.length, at);
         if (bytesRead === 0) {
           port.postMessage({ file, failed: { message: 'ended early', endedAt: at } } satisfies HashAnswer);
           return;
         }
-        const bytes = buffer.subarray(0, bytesRead);
-        part.update(bytes);
-        whole.update(bytes);
-        sha256?.update(bytes);
+        sha256?.update(space.subarray(0, bytesRead));
+        hashes.commit(bytesRead);
         at += bytesRead;
       }
       // Its own 16 bytes (a pooled Buffer would clone its whole 8 KiB pool into the message).
-      port.postMessage({ file, part: n, md5: new Uint8Array(part.digest()) } satisfies HashAnswer);
+      port.postMessage({ file, part: n, md5: new Uint8Array(hashes.partDigest()) } satisfies HashAnswer);
     }
-    const md5 = whole.digest('hex');
+    const md5 = hashes.fileDigest();
     port.postMessage({ file, end: sha256 ? { md5, sha256: sha256.digest('hex') } : { md5 } } satisfies HashAnswer);
   } finally {
     await handle.close().catch(() => undefined);
