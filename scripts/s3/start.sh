@@ -89,7 +89,7 @@ done
 [ -n "$osd_started" ] || die "osd did not start"
 up=
 for _ in $(seq 300); do
-  if timeout 10 ceph "${C[@]}" osd stat 2>/dev/null | grep -q "1 up"; then up=1; break; fi
+  if timeout 10 ceph "${C[@]}" osd stat 2>/dev/null | grep "1 up" >/dev/null; then up=1; break; fi
   sleep 0.2
 done
 [ -n "$up" ] || die "the OSD did not come up within 60 s"
