@@ -69,10 +69,13 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     // Not for a smoke run: it takes ~30-50 s on a machine that has not run for long.
-    const fill = args.quick ? undefined : fillPageCache(tmpDir);
-    if (fill) ctx.log(`page cache filled with ${Math.round(fill.bytes / 2 ** 30)} GiB in ${fill.seconds.toFixed(1)} s (${fill.systemSeconds.toFixed(1)} s of kernel CPU): see support/page-cache.ts`);
+    const fill = (): void => {
+      const done = args.quick ? undefined : fillPageCache(tmpDir);
+      if (done) ctx.log(`page cache filled with ${Math.round(done.bytes / 2 ** 30)} GiB in ${done.seconds.toFixed(1)} s (${done.systemSeconds.toFixed(1)} s of kernel CPU): see support/page-cache.ts`);
+    };
     for (const entry of selected) {
       try {
+        fill();
         const measure = await entry.load();
         const r = await measure.run(ctx);
         results.push(r);
@@ -82,7 +85,10 @@ async function main(): Promise<void> {
         ctx.log(`${entry.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
       }
     }
-    if (sweep) concurrency = await concurrencySweep(ctx);
+    if (sweep) {
+      fill();
+      concurrency = await concurrencySweep(ctx);
+    }
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }

@@ -8,8 +8,10 @@
  * sample paid that or not depending on what the machine had done before: samples drifted by
  * ±20 % within a run, and figures between runs. Reading a sparse file (no disk writes) puts the
  * free memory in the page cache once, at the start; later writes then reuse pages the kernel
- * reclaims from it, as a machine that has been running for a while does. The file stays until
- * the run ends (its pages are clean: the kernel takes them back whenever anything needs memory).
+ * reclaims from it, as a machine that has been running for a while does. The files stay until
+ * the run ends (their pages are clean: the kernel takes them back whenever anything needs memory).
+ * Memory freed later (a measure's emulator deletes what it stored when it closes: P3 alone stores
+ * 15 GiB) goes back to the host too, so the fill is topped up before every measure.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,8 @@ function meminfo(key: string): number | undefined {
   }
 }
 
+let fills = 0;
+
 /** What the fill did, for the log. */
 export interface PageCacheFill {
   bytes: number;
@@ -39,7 +43,7 @@ export function fillPageCache(dir: string): PageCacheFill | undefined {
   const free = meminfo('MemFree');
   if (free === undefined || free - RESERVE < GiB) return undefined;
   const bytes = Math.floor((free - RESERVE) / GiB) * GiB;
-  const path = join(dir, 'page-cache.fill');
+  const path = join(dir, `page-cache-${++fills}.fill`);
   const fd = openSync(path, 'w+');
   const started = performance.now();
   const cpu = process.cpuUsage();
