@@ -99,7 +99,12 @@ async function main(): Promise<void> {
     const old = previous(resultsPath);
     const merged: BenchReport = {
       ...report,
-      results: REGISTRY.map((m) => results.find((r) => r.id === m.id) ?? old?.results.find((r) => r.id === m.id)).filter((r): r is MeasureResult => r !== undefined),
+      results: REGISTRY.map((m): MeasureResult | undefined => {
+        const fresh = results.find((r) => r.id === m.id);
+        if (fresh) return { ...fresh, ranAt: report.finishedAt };
+        const kept = old?.results.find((r) => r.id === m.id);
+        return kept && { ...kept, ranAt: kept.ranAt ?? old!.finishedAt };
+      }).filter((r): r is MeasureResult => r !== undefined),
       ...(concurrency ?? old?.concurrency ? { concurrency: concurrency ?? old!.concurrency } : {}),
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

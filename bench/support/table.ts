@@ -63,5 +63,13 @@ export function contendersTable(results: MeasureResult[]): string {
 
 /** One line saying where the figures come from. */
 export function provenance(report: BenchReport): string {
-  return `Run of ${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} run${report.runs === 1 ? '' : 's'} per side (median)${report.quick ? ', --quick sizes' : ''}.`;
+  const minute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  // Measures run again later keep their own date; say which figures come from which run.
+  const byRun = new Map<string, string[]>();
+  for (const r of report.results) {
+    const at = minute(r.ranAt ?? report.finishedAt);
+    byRun.set(at, [...(byRun.get(at) ?? []), r.id]);
+  }
+  const runs = byRun.size <= 1 ? `Run of ${minute(report.finishedAt)}` : `Runs of ${[...byRun].map(([at, ids]) => `${at} (${ids.join(', ')})`).join(' and ')}`;
+  return `${runs}, Node ${report.node}, ${report.cpus} CPUs, ${report.runs} run${report.runs === 1 ? '' : 's'} per side (median)${report.quick ? ', --quick sizes' : ''}.`;
 }

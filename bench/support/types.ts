@@ -19,6 +19,8 @@ export interface MeasureResult {
   skipped?: string;
   /** Peers measured side by side (P10-P13): each one's medians, rendered as their own table. */
   contenders?: Contender[];
+  /** When the run that measured it ended (ISO): results of earlier runs are kept for measures not run again. */
+  ranAt?: string;
 }
 
 /** One client's medians in a side-by-side measure. */
