@@ -11,7 +11,8 @@
  * reclaims from it, as a machine that has been running for a while does. The files stay until
  * the run ends (their pages are clean: the kernel takes them back whenever anything needs memory).
  * Memory freed later (a measure's emulator deletes what it stored when it closes: P3 alone stores
- * 15 GiB) goes back to the host too, so the fill is topped up before every measure.
+ * 15 GiB) may go back to the host too, so the fill is topped up before every measure (in ~1 s
+ * when the freed memory was still warm, as seen so far).
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
