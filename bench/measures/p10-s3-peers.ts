@@ -22,10 +22,7 @@ import { hashCost } from '../support/hash-cost.js';
 import { GiB, median, MiB, round } from '../support/stats.js';
 import type { BenchContext, Measure, MeasureResult } from '../support/types.js';
 
-/**
- * Shared by every contender. Ours holds each part in flight in memory (its Content-MD5 precedes
- * the bytes), so the part size sets its memory: 8 × 20,000,000-byte parts alone were 160 MB.
- */
+/** Shared by every contender: our defaults (8 parts of 5 MiB in flight, S3's smallest part). */
 const PART_SIZE = LIBRARY_DEFAULTS.upload.partSize;
 const IN_FLIGHT = LIBRARY_DEFAULTS.upload.concurrency;
 const ROOT = process.env.SG_ROOT ?? resolve(__dirname, '..', '..', '..');

@@ -1,9 +1,9 @@
 /**
  * A multipart upload's checksums, computed on a thread of their own (hash-thread.ts) in one
  * sequential read of the file: every part's MD5 (its `Content-MD5`) and the file's MD5 (and
- * SHA-256 when asked for: `UploadResult.checksums`). The hashes are ~3 CPU seconds per GiB
- * (~3.7 with SHA-256), which on the event loop made the loop the bottleneck of a fast upload
- * (bench P1); on the thread they run on another core, and no part is held in memory: each part
+ * SHA-256 when asked for: `UploadResult.checksums`). The two MD5s run paired (md5-pair.ts),
+ * ~1.4 CPU seconds per GiB (~2 with SHA-256); on the event loop hashing made the loop the
+ * bottleneck of a fast upload (bench P1). On the thread they run on another core, and no part is held in memory: each part
  * is then streamed from the file by its PUT (storage-put.ts).
  *
  * Why what the storage keeps is what was hashed: each PUT carries the part's MD5 from this pass

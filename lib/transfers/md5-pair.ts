@@ -5,7 +5,8 @@
  * Why not two OpenSSL hashes: MD5 is one long chain of dependent steps, so one hash keeps a core
  * waiting on its own results (~5 cycles a byte, ~800 MiB/s here) while most of its execution
  * units idle. Two independent chains interleaved step by step run side by side on the same core:
- * both MD5s in ~60 % of the time of one after the other, and each 64-byte block is loaded once.
+ * both MD5s in about the time of one (half that of one after the other), and each 64-byte
+ * block is loaded once.
  * That is the largest part of an upload's CPU (bench P1, P10, P13).
  *
  * The code is a small WebAssembly module written out here, step by step (RFC 1321), so there is

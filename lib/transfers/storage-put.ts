@@ -10,7 +10,6 @@
  * - Sent through the storage transport (`http/storage-transport.ts`: no bearer, stall watchdog,
  *   classified failures) and repeated under the client's one retry policy ({@link putWithRetries}).
  */
-import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError, ShotGridError } from '../errors.js';
@@ -24,13 +23,12 @@ import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from '.
  * checks the bytes in transit); a span streamed from the file with its MD5 computed beforehand
  * (also sent as `Content-MD5`: the storage refuses bytes that changed since); or a span too
  * large to hold, streamed from the file and hashed on the way (then only the ETag can confirm it).
+ * A span streamed from the file reads through two buffers (see {@link sendBuffers}): the
+ * caller's, or fresh ones.
  */
-export type PutBody = { bytes: Buffer; md5: Buffer } | FileSpan | PartBody;
+export type PutBody = { bytes: Buffer; md5: Buffer } | (FileSpan & { buffers?: SendBuffers }) | PartBody;
 
-/**
- * A span streamed from the file with its known MD5 (a multipart part), read through two buffers
- * (see {@link sendBuffers}); without `buffers`, fresh ones.
- */
+/** A span streamed from the file with its known MD5 (a multipart part). */
 export type PartBody = FileSpan & { md5: Buffer; buffers?: SendBuffers };
 
 /** `[start, end)` of a file. */
@@ -84,7 +82,7 @@ export interface SendBuffers {
 }
 
 /**
- * Fresh buffers for {@link PartBody}. Memory: a fresh buffer for every read (what a file stream
+ * Fresh buffers for a span streamed from the file. Memory: a fresh buffer for every read (what a file stream
  * does) is garbage V8 frees only when the young generation is collected, which it forces once
  * ~32 MiB of such buffers are waiting: the uploading process's RSS swung by that much (bench P3).
  * Two buffers per part in flight, reused, keep it flat. They are reused only when no socket can
@@ -97,16 +95,18 @@ export function sendBuffers(): SendBuffers {
 }
 
 /**
- * A part's bytes through its two buffers, the next chunk read while the last one is sent. The
+ * A span's bytes through its two buffers, the next chunk read while the last one is sent (and
+ * fed to `digest` first, when the span's MD5 is not known beforehand). The
  * chunk read into a buffer was yielded two chunks earlier, and undici asks an iterable body for
  * its next chunk only once the socket took the previous one whole (`write` returned true, or
  * after `drain`); a full chunk is above any socket's buffer limit (16-64 KiB), so that write
  * returned false and the socket drained it: no socket still holds a buffer when it is refilled.
  * Should that ever fail, the bytes sent would not match their Content-MD5 and the storage would
- * refuse them (BadDigest): never stored. The body must reach undici as this iterable, not
+ * refuse them (BadDigest): never stored (a span hashed on the way: its plain-MD5 ETag would not
+ * match, SG_INTEGRITY). The body must reach undici as this iterable, not
  * through a stream that reads ahead (storage-transport.ts).
  */
-async function* fromSpan(body: PartBody, onReadError: (err: unknown) => void): AsyncGenerator<Buffer> {
+async function* fromSpan(body: FileSpan & { buffers?: SendBuffers }, digest: StreamDigest | undefined, onReadError: (err: unknown) => void): AsyncGenerator<Buffer> {
   const [a, b] = (body.buffers ?? sendBuffers()).pair;
   let handle;
   try {
@@ -136,7 +136,9 @@ async function* fromSpan(body: PartBody, onReadError: (err: unknown) => void): A
       }
       at += bytesRead;
       if (at < body.end) reading = read(i % 2 === 0 ? b : a, at);
-      yield into.subarray(0, bytesRead);
+      const chunk = into.subarray(0, bytesRead);
+      digest?.update(chunk);
+      yield chunk;
     }
   } finally {
     // A read still landing in a buffer is waited for before the file is closed.
@@ -146,39 +148,25 @@ async function* fromSpan(body: PartBody, onReadError: (err: unknown) => void): A
 }
 
 /** The bytes to send, in chunks the stall watchdog and progress can follow; records read errors. */
-function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError: (err: unknown) => void, onStream: (s: ReadStream) => void): () => AsyncGenerator<Buffer> {
+function bodyChunks(body: PutBody, digest: StreamDigest | undefined, onReadError: (err: unknown) => void): () => AsyncGenerator<Buffer> {
   if ('bytes' in body) {
     return async function* fromMemory() {
       for (let off = 0; off < body.bytes.length; off += READ_CHUNK) yield body.bytes.subarray(off, off + READ_CHUNK);
     };
   }
-  if ('md5' in body) return () => fromSpan(body, onReadError);
-  return async function* fromFile() {
-    const stream = createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: READ_CHUNK });
-    onStream(stream);
-    try {
-      for await (const chunk of stream) {
-        digest?.update(chunk as Buffer);
-        yield chunk as Buffer;
-      }
-    } catch (err) {
-      onReadError(err);
-      throw err;
-    }
-  };
+  return () => fromSpan(body, digest, onReadError);
 }
 
 /** Sends the span once. Throws classified `ShotGridError`s (see `http/failures.ts`). */
 export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<StoragePutResult> {
   const { body } = put;
   const length = 'bytes' in body ? body.bytes.length : body.end - body.start;
-  let stream: ReadStream | undefined;
   // A failure reading the local file (deleted, replaced by a folder, unreadable) is not a network
   // failure: it is kept apart so it is reported as SG_FILE and not retried.
   let readError: unknown;
   // A span whose MD5 is known is not hashed again on the way.
   const digest = 'md5' in body ? undefined : new StreamDigest(put.sha256);
-  const chunks = bodyChunks(body, digest, (err) => void (readError = err), (s) => void (stream = s));
+  const chunks = bodyChunks(body, digest, (err) => void (readError = err));
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of chunks()) {
       put.onBytes?.(chunk.length);
@@ -196,30 +184,26 @@ export async function putToStorage(api: ApiCaller, put: StoragePut): Promise<Sto
     }
     return undefined;
   };
-  try {
-    return await storageExchange(api, { method: 'PUT', url: put.url, headers, body: counted(), ...('md5' in body && 'file' in body ? {} : { bodyHighWaterMark: READ_CHUNK }), what: put.what, signal: put.signal, ownFailure }, async (answer) => {
-      const { info } = answer;
-      if (answer.status < 200 || answer.status >= 300) return answer.fail();
-      const text = await answer.text();
-      const etag = answer.header('etag');
-      if (put.requireEtag && !etag) throw storageProtocolError(`answered ${answer.status} without an ETag`, info);
-      const streamed = digest?.result();
-      const sent = streamed?.md5 ?? ('md5' in body ? body.md5.toString('hex') : '');
-      const stored = plainMd5Etag(etag, answer.headers);
-      if (stored !== undefined && stored !== sent) throw integrityError(`the storage's ETag ${stored} is not the MD5 of the bytes sent (${sent})`, info);
-      let json: unknown;
-      if (/json/i.test(answer.header('content-type') ?? '') && text.trim() !== '') {
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw storageProtocolError(`answered ${answer.status} with invalid JSON`, info);
-        }
+  return storageExchange(api, { method: 'PUT', url: put.url, headers, body: counted(), ...('bytes' in body ? { bodyHighWaterMark: READ_CHUNK } : {}), what: put.what, signal: put.signal, ownFailure }, async (answer) => {
+    const { info } = answer;
+    if (answer.status < 200 || answer.status >= 300) return answer.fail();
+    const text = await answer.text();
+    const etag = answer.header('etag');
+    if (put.requireEtag && !etag) throw storageProtocolError(`answered ${answer.status} without an ETag`, info);
+    const streamed = digest?.result();
+    const sent = streamed?.md5 ?? ('md5' in body ? body.md5.toString('hex') : '');
+    const stored = plainMd5Etag(etag, answer.headers);
+    if (stored !== undefined && stored !== sent) throw integrityError(`the storage's ETag ${stored} is not the MD5 of the bytes sent (${sent})`, info);
+    let json: unknown;
+    if (/json/i.test(answer.header('content-type') ?? '') && text.trim() !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw storageProtocolError(`answered ${answer.status} with invalid JSON`, info);
       }
-      return { status: answer.status, etag, json, ...(streamed ? { streamed } : {}) };
-    });
-  } finally {
-    stream?.destroy();
-  }
+    }
+    return { status: answer.status, etag, json, ...(streamed ? { streamed } : {}) };
+  });
 }
 
 /** One PUT repeated under the client's retry policy. */
