@@ -30,7 +30,7 @@ export interface UploadOptions {
   displayName?: string;
   /** Tags for the Attachment, as `{type:'Tag', id}`. Ignored for thumbnails. */
   tags?: Array<{ type: 'Tag'; id: number }>;
-  /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts; default 5 MiB). Parts are streamed from the file, not held in memory. */
+  /** Multipart part size in bytes (≥ 5 MiB; raised to fit 10,000 parts; default 8 MiB). Parts are streamed from the file, not held in memory. */
   partSize?: number;
   /** Parts in flight at once (default 8). */
   concurrency?: number;

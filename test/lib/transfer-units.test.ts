@@ -19,15 +19,15 @@ import { parseContentRange } from '../../lib/transfers/download-fetch.js';
 import { checkUploadFile, uploadFileName } from '../../lib/transfers/local-file.js';
 import type { TransferProgress } from '../../lib/transfers/types.js';
 
-test('the threshold is strict: 20,000,000 bytes is one PUT, 20,000,001 is multipart in 5 MiB parts', () => {
+test('the threshold is strict: 20,000,000 bytes is one PUT, 20,000,001 is multipart in 8 MiB parts', () => {
   assert.deepEqual(planUpload(20_000_000), { size: 20_000_000, multipart: false, partSize: 20_000_000, partCount: 1, concurrency: 1 });
   const plan = planUpload(20_000_001);
   assert.equal(plan.multipart, true);
-  assert.equal(DEFAULT_PART_SIZE, 5 * 1024 * 1024);
-  assert.equal(plan.partCount, 4);
+  assert.equal(DEFAULT_PART_SIZE, 8 * 1024 * 1024);
+  assert.equal(plan.partCount, 3);
   assert.deepEqual(partSpan(plan, 1), { partNumber: 1, start: 0, end: DEFAULT_PART_SIZE });
-  assert.deepEqual(partSpan(plan, 4), { partNumber: 4, start: 3 * DEFAULT_PART_SIZE, end: 20_000_001 });
-  assert.equal(plan.concurrency, 4, 'never more workers than parts');
+  assert.deepEqual(partSpan(plan, 3), { partNumber: 3, start: 2 * DEFAULT_PART_SIZE, end: 20_000_001 });
+  assert.equal(plan.concurrency, 3, 'never more workers than parts');
 });
 
 test('parts are at least 5 MiB and grow so that any file fits in 10,000 parts', () => {
