@@ -6,7 +6,8 @@
  * default). A single PUT once (its MD5 is the file's).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Md5Pair } from '../../lib/transfers/md5-pair.js';
+import { LIBRARY_DEFAULTS } from '../../lib/index.js';
+import { MD5_PAIR_CAPACITY, Md5Pair } from '../../lib/transfers/md5-pair.js';
 import { GiB, MiB, round } from './stats.js';
 
 /** Per-core throughput and the multipart upload's hashing CPU per GiB. */
@@ -31,17 +32,18 @@ function throughput(algorithm: 'md5' | 'sha256', block: Buffer, rounds: number):
   return (rounds * block.length) / MiB / ((used.user + used.system) / 1e6);
 }
 
-/** Bytes per second through both MD5s of the pair, 5 MiB parts. */
+/** Bytes per second through both MD5s of the pair, in the upload's slices and default parts. */
 function pairThroughput(block: Buffer, rounds: number): number {
   const start = process.cpuUsage();
   const pair = new Md5Pair();
+  const slice = MD5_PAIR_CAPACITY;
   let sincePart = 0;
   for (let i = 0; i < rounds; i++) {
-    for (let off = 0; off < block.length; off += MiB) {
-      block.copy(pair.space(MiB), 0, off, off + MiB);
-      pair.commit(MiB);
-      sincePart += MiB;
-      if (sincePart === 5 * MiB) {
+    for (let off = 0; off < block.length; off += slice) {
+      block.copy(pair.space(slice), 0, off, off + slice);
+      pair.commit(slice);
+      sincePart += slice;
+      if (sincePart === LIBRARY_DEFAULTS.upload.partSize) {
         pair.partDigest();
         sincePart = 0;
       }

@@ -4,8 +4,8 @@
  * - a single PUT's span is read once into memory ({@link readSpan}); its MD5 becomes the PUT's
  *   `Content-MD5`, so the storage checks the bytes in transit (400 `BadDigest`);
  * - a multipart upload's part MD5s (each part's `Content-MD5`) and the file's MD5 (and SHA-256
- *   when asked for, `UploadResult.checksums`) come from one pass over the file on the hash
- *   thread (hash-offload.ts); the parts are then streamed from the file, checked by the storage
+ *   when asked for, `UploadResult.checksums`) come from one pass over the file
+ *   (hash-pass.ts); the parts are then streamed from the file, checked by the storage
  *   against those MD5s;
  * - {@link plainMd5Etag} tells whether a storage ETag is the MD5 of the object's bytes, the only
  *   case in which it can be compared (not a multipart `…-N` ETag, not an SSE-KMS / SSE-C object).

@@ -1,6 +1,6 @@
 /**
  * Two MD5s over the same bytes in one pass: a multipart upload's part MD5 (its `Content-MD5`)
- * and the file's MD5, both needed of every byte (hash-thread.ts).
+ * and the file's MD5, both needed of every byte (hash-pass.ts).
  *
  * Why not two OpenSSL hashes: MD5 is one long chain of dependent steps, so one hash keeps a core
  * waiting on its own results (~5 cycles a byte, ~800 MiB/s here) while most of its execution
@@ -139,7 +139,7 @@ const PART_STATE = 16;
 const PAD = 64;
 const DATA = 256;
 /** Bytes hashed per {@link Md5Pair.commit} at most. */
-export const MD5_PAIR_CAPACITY = 1024 * 1024;
+export const MD5_PAIR_CAPACITY = 256 * 1024;
 const PAGES = Math.ceil((DATA + 64 + MD5_PAIR_CAPACITY) / 65536);
 
 function moduleBytes(): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * The parts of a multipart upload: one generator of part numbers feeding `concurrency` workers
  * (as @aws-sdk/lib-storage does). A worker takes the part's MD5 from the hash pass
- * (hash-offload.ts), then streams the part from the file with it as `Content-MD5`, with its own
+ * (hash-pass.ts), then streams the part from the file with it as `Content-MD5`, with its own
  * retries (each attempt reads the span from disk again) and fresh links; each part's link is
  * asked for ahead, while earlier parts are in flight. No part is held in memory: the storage
  * checks every part against the MD5 the pass computed, so what it keeps is what was hashed, and
@@ -15,7 +15,7 @@ import { isShotGridError, ShotGridError } from '../errors.js';
 import { failureKindOf, markFailure } from '../http/failures.js';
 import { abortError, linkSignals, raceAbort } from '../http/abort.js';
 import { hashSpan, md5Hash, plainMd5Etag } from './checksums.js';
-import type { HashPass } from './hash-offload.js';
+import type { HashPass } from './hash-pass.js';
 import { putContentType } from './content-type.js';
 import { partSpan, type UploadPlan } from './part-plan.js';
 import type { ProgressReporter } from './progress.js';

@@ -15,7 +15,7 @@ export const DEFAULT_MULTIPART_THRESHOLD = 20_000_000;
 /**
  * Default part size: 8 MiB (the AWS CLI's and boto3's). No part is held in memory: its MD5 (its
  * Content-MD5, which precedes its bytes) comes from the hash pass over the file
- * (hash-offload.ts), and the part is then streamed from the file; the storage checks it against
+ * (hash-pass.ts), and the part is then streamed from the file; the storage checks it against
  * that MD5, so what it keeps is what was hashed. Every part costs a link request to the site,
  * a PUT and a file on the storage: ~2 ms of CPU on the two sides together (bench P1: 5 MiB
  * parts, S3's smallest, were ~10 % slower per GiB on loopback). Larger ones would not cost

@@ -4,7 +4,7 @@
  * - The body is a fresh stream of exactly that span for every attempt (a consumed stream cannot
  *   be re-sent: the official client's bug), with `Content-Length` always set, so it is never
  *   chunked: from memory with `Content-MD5` when the span was read whole (small files); from
- *   the file with `Content-MD5` when its MD5 is known beforehand (parts: hash-offload.ts); else
+ *   the file with `Content-MD5` when its MD5 is known beforehand (parts: hash-pass.ts); else
  *   from the file, hashed on the way.
  * - A plain-MD5 ETag in the answer must be the MD5 of what was sent (`SG_INTEGRITY` otherwise).
  * - Sent through the storage transport (`http/storage-transport.ts`: no bearer, stall watchdog,

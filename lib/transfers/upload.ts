@@ -7,8 +7,8 @@
  *    read alongside the init;
  * 3. init → PUT(s) with retries, fresh links after 403s, stall detection, each span sent with
  *    its Content-MD5: a single PUT's read once into memory, parts streamed from the file, their
- *    MD5s (and the file's MD5, and SHA-256 when asked for) from one pass over the file on the hash
- *    thread that starts alongside the init (hash-offload.ts);
+ *    MD5s (and the file's MD5, and SHA-256 when asked for) from one pass over the file that
+ *    starts alongside the init (hash-pass.ts);
  * 4. completion exactly once; a multipart upload that fails or is aborted is aborted on the
  *    site (flat body) before the error is thrown, so no upload is left open;
  * 5. the field value / Attachment read back.
@@ -22,7 +22,7 @@ import { putContentType } from './content-type.js';
 import { checkUnchanged, checkUploadFile, uploadFileName } from './local-file.js';
 import { uploadParts } from './multipart-upload.js';
 import { readSpan, StreamDigest, wantsSha256, type FileChecksums } from './checksums.js';
-import { HashPass } from './hash-offload.js';
+import { HashPass } from './hash-pass.js';
 import { MAX_HELD_SPAN, planUpload, type UploadPlan } from './part-plan.js';
 import { ProgressReporter } from './progress.js';
 import { putToStorage, putWithRetries, type StoragePutResult } from './storage-put.js';

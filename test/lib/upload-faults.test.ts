@@ -9,7 +9,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { ScriptedFault } from '../../emulator/index.js';
-import { runningHashPasses } from '../../lib/transfers/hash-offload.js';
+import { runningHashPasses } from '../../lib/transfers/hash-pass.js';
 import { builtinOnly, routeDelta, sha256File, transferEnv, type Snapshot, type TransferEnv } from './fixtures/transfer-env.js';
 
 let env: TransferEnv;
@@ -267,7 +267,7 @@ test('aborting a multipart upload stops the parts, aborts it on the site and thr
   await assert.rejects(env.sg.upload({ type: 'Version', id }, small, { signal: AbortSignal.abort() }), { code: 'SG_ABORTED' });
 });
 
-/** Whether this process (its hash thread included) holds `path` open. */
+/** Whether this process holds `path` open. */
 function heldOpen(path: string): boolean {
   return readdirSync('/proc/self/fd').some((fd) => {
     try {
@@ -290,5 +290,5 @@ test('an init that fails stops the hash pass started alongside it: nothing hashe
   assert.equal(runningHashPasses(), 0, 'the pass was stopped');
   // The thread closes the file once it sees the stop (bounded wait: the thread answers within ms).
   for (let i = 0; i < 200 && heldOpen(path); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.equal(heldOpen(path), false, 'the hash thread closed the file');
+  assert.equal(heldOpen(path), false, 'the hash pass closed the file');
 });

@@ -1,6 +1,5 @@
 /**
- * The hash pass of a multipart upload (hash-offload.ts, hash-thread.ts): one read of the file on
- * the hash thread gives every part's MD5 and the file's MD5 and SHA-256; it reads no further than
+ * The hash pass of a multipart upload (hash-pass.ts): one read of the file gives every part's MD5 and the file's MD5 and SHA-256; it reads no further than
  * the parts taken allow; a stopped pass rejects what is awaited and closes the file; several
  * uploads at once stay apart; a file that cannot be read or is shorter than planned is `SG_FILE`.
  * (Uploads through the client check the same checksums end to end in checksums.test.ts.)
@@ -11,8 +10,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashPass, runningHashPasses } from '../../lib/transfers/hash-offload.js';
+import { HashPass, runningHashPasses } from '../../lib/transfers/hash-pass.js';
 import { MIN_PART_SIZE, type UploadPlan } from '../../lib/transfers/part-plan.js';
+import { Md5Pair } from '../../lib/transfers/md5-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hash-pass-'));
 let files = 0;
@@ -29,7 +29,7 @@ const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('h
 const expected = (bytes: Buffer) => ({ md5: md5(bytes), sha256: createHash('sha256').update(bytes).digest('hex') });
 const partOf = (bytes: Buffer, partSize: number, n: number): Buffer => bytes.subarray((n - 1) * partSize, n * partSize);
 
-/** Whether this process (its hash thread included) holds `path` open. */
+/** Whether this process holds `path` open. */
 function isOpen(path: string): boolean {
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
@@ -41,7 +41,7 @@ function isOpen(path: string): boolean {
   return false;
 }
 
-/** Waits (bounded) until the hash thread has closed `path`. */
+/** Waits (bounded) until the pass has closed `path`. */
 async function closed(path: string): Promise<boolean> {
   for (let i = 0; i < 200 && isOpen(path); i++) await new Promise((r) => setTimeout(r, 25));
   return !isOpen(path);
@@ -83,7 +83,7 @@ test('the pass reads no part past concurrency + 2 beyond the last part taken', a
   assert.deepEqual(await pass.result(), { md5: md5(changed) });
 });
 
-test('a stopped pass rejects what is awaited, closes the file, and the thread goes on serving other passes', async () => {
+test('a stopped pass rejects what is awaited, closes the file, and other passes go on', async () => {
   const bytes = randomBytes(6 * MIN_PART_SIZE);
   const { path, plan } = fileOf(bytes, MIN_PART_SIZE, 1);
   const pass = new HashPass(path, plan, true);
@@ -140,4 +140,42 @@ test('a file shorter than planned, or gone, is SG_FILE for the part awaited', as
     return true;
   });
   assert.equal(runningHashPasses(), 0);
+});
+
+test('the pass hashes in slices: the event loop is never held for as long as a part takes to hash', async () => {
+  const partSize = 2 * MIN_PART_SIZE;
+  const bytes = randomBytes(6 * partSize);
+  const { path, plan } = fileOf(bytes, partSize, 6);
+  // What one part costs when hashed in one go, here and now.
+  const pair = new Md5Pair();
+  const started = performance.now();
+  for (let at = 0; at < partSize; ) {
+    const space = pair.space(partSize - at);
+    bytes.copy(space, 0, at, at + space.length);
+    pair.commit(space.length);
+    at += space.length;
+  }
+  pair.partDigest();
+  const partMs = performance.now() - started;
+  // The gaps between turns of the loop while the pass runs.
+  const gaps: number[] = [];
+  let last = performance.now();
+  let done = false;
+  const spin = (): void => {
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+    if (!done) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const pass = new HashPass(path, plan);
+  for (let n = 1; n <= plan.partCount; n++) await pass.partMd5(n);
+  assert.deepEqual(await pass.result(), { md5: md5(bytes) });
+  done = true;
+  gaps.push(performance.now() - last);
+  // A pass that hashed each part in one go would hold the loop about a part's time once per part
+  // (6 times); in slices the longest holds are a slice's (~1/40 of a part). Two are allowed for
+  // a garbage collection or a busy machine taking the core away.
+  const long = gaps.filter((g) => g >= partMs / 2);
+  assert.ok(long.length <= 2, `${long.length} turns of the loop waited ≥ ${(partMs / 2).toFixed(1)} ms (a part: ${partMs.toFixed(1)} ms): ${long.map((g) => g.toFixed(1)).join(', ')}`);
 });
