@@ -12,6 +12,7 @@ import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { SHIPPED_DIRS, stripSourceMaps } from './release-files.mjs';
+import { pruneStaleOutputs } from './stale-outputs.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, process.env.SG_OUT || 'dist');
@@ -29,6 +30,8 @@ if (res.status !== 0) {
   if (strict) process.exit(res.status ?? 1);
 }
 
+// What a renamed or deleted source left behind goes (tsc only ever adds).
+for (const top of ['lib', 'nodes', 'emulator', 'test', 'bench']) pruneStaleOutputs(join(root, top), join(out, top));
 // Copy assets: everything under these folders that is not TypeScript.
 for (const top of ['nodes', 'emulator', 'lib']) {
   copyAssets(join(root, top), join(out, top));

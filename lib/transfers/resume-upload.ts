@@ -24,8 +24,8 @@ import { join } from 'node:path';
 import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import type { UploadSourceFile } from './local-file.js';
-import { partSpan, type UploadPlan } from './part-plan.js';
-import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeLeftoverTemps, removeState, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
+import { partSpan, planUpload, type UploadPlan } from './part-plan.js';
+import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeLeftoverTemps, removeState, sameFile, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
 import type { UploadTarget } from './types.js';
 import { abortUpload, type UploadSession } from './upload-api.js';
 
@@ -100,6 +100,31 @@ export async function discardResume(api: ApiCaller, options: { resumeDir?: unkno
   if (!saved) return;
   if (saved.site === api.siteUrl.origin) await abortUpload(api, saved.session);
   await removeState(path).catch(() => undefined);
+}
+
+/**
+ * The plan of this upload when a saved upload of the same file to the same target was cut into
+ * parts of another size (started before the default or the `partSize` setting changed): that
+ * size, so the parts already stored are used rather than thrown away. Otherwise `plan`.
+ */
+export async function resumedPlan(
+  api: ApiCaller,
+  options: { resumeDir?: unknown; resumeMaxAge?: unknown; concurrency?: number },
+  target: UploadTarget,
+  local: UploadSourceFile,
+  fileName: string,
+  plan: UploadPlan,
+): Promise<UploadPlan> {
+  const { dir } = checkOptions(options.resumeDir, options.resumeMaxAge);
+  const saved = await readState(join(dir, stateFileName(api.siteUrl.origin, target, local.path, fileName)));
+  if (!saved || saved.partSize === plan.partSize || saved.site !== api.siteUrl.origin || saved.fileName !== fileName || !sameFile(saved, local)) return plan;
+  let theirs: UploadPlan;
+  try {
+    theirs = planUpload(local.size, { partSize: saved.partSize, multipartThreshold: 1, concurrency: options.concurrency });
+  } catch {
+    return plan;
+  }
+  return theirs.partSize === saved.partSize && theirs.partCount === saved.partCount ? theirs : plan;
 }
 
 /**

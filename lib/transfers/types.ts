@@ -60,7 +60,8 @@ export interface UploadOptions {
    * Folder for the state of multipart uploads, making them resumable across restarts: the state
    * (target, file path/size/mtime, the site's upload info, the parts stored with their ETags) is
    * written as parts complete and removed on completion or abort. After a crash or a kill, an
-   * upload of the same file to the same target resumes: only the missing parts are sent. A
+   * upload of the same file to the same target resumes: only the missing parts are sent, cut as
+   * they were when the upload started (whatever `partSize` says now). A
    * state that no longer fits (file changed, upload gone, links refused) is discarded, its
    * upload aborted, and the upload starts over. An abort whose reason is marked with
    * `pauseReason(...)` (a restart, not a cancel) also keeps the upload and its state for the next

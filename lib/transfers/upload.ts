@@ -28,7 +28,7 @@ import { ProgressReporter } from './progress.js';
 import { putToStorage, putWithRetries, type StoragePutResult } from './storage-put.js';
 import { abortUpload, initUpload, type UploadInfo, type UploadSession } from './upload-api.js';
 import { findSameFile, oneAfterAnother, sameUploadKey, skippedResult } from './skip-same.js';
-import { checkResumeOptions, discardResume, openResume, type ResumeHandle } from './resume-upload.js';
+import { checkResumeOptions, discardResume, openResume, resumedPlan, type ResumeHandle } from './resume-upload.js';
 import type { UploadOptions, UploadResult, UploadTarget } from './types.js';
 
 function configError(message: string): ShotGridError {
@@ -168,6 +168,8 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
 
+  // A saved upload of this file keeps the part size it was started with.
+  if (options.resumeDir !== undefined && plan.multipart) plan = await resumedPlan(api, options, target, local, fileName, plan);
   const probe = completionProbe(api, target, fileName);
   // The parts' MD5s are needed before their bytes go: the pass over the file starts now, so the
   // init's round trip (and the resume's look-up) overlap it (bench P11). Stopped on any failure.

@@ -137,6 +137,21 @@ test('killed at ~60 % of a 512 MiB multipart upload, the same upload again sends
   rmSync(back);
 });
 
+/**
+ * Since `start`: one Attachment, no multipart upload left open, no state left, and the target
+ * holds `path`'s bytes exactly.
+ */
+async function completedOnce(start: ReturnType<typeof env.emu.counters.snapshot>, target: { type: string; id: number; field: string }, path: string): Promise<void> {
+  const end = env.emu.counters.snapshot();
+  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
+  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1, 'one Attachment');
+  assert.deepEqual(stateFiles(), [], 'no state left');
+  const back = `${path}.back`;
+  await env.sg.download(target, back);
+  assert.equal(await sha256File(back), await sha256File(path), 'byte-exact');
+  rmSync(back);
+}
+
 test('a file changed after the kill is not resumed: the old upload is aborted and the new bytes sent whole', { skip: storageOnly }, async () => {
   const size = 24 * MiB;
   const partSize = 5 * MiB;
@@ -160,14 +175,30 @@ test('a file changed after the kill is not resumed: the old upload is aborted an
   const bytesAfter = env.emu.counters.snapshot().bytesStored - beforeRetry.bytesStored;
   assert.ok(bytesAfter >= size && bytesAfter <= size + 2 * partSize, `bytes stored after the restart: ${bytesAfter} of ${size}`);
   assert.deepEqual(routeDelta(env.emu, beforeRetry, 'abort'), { 204: 1 }, 'the stale upload was aborted on the site');
-  const end = env.emu.counters.snapshot();
-  assert.equal(end.multipartOpen - start.multipartOpen, 0, 'no multipart upload left open');
-  assert.equal(end.attachmentsCreated - start.attachmentsCreated, 1);
-  assert.deepEqual(stateFiles(), []);
-  const back = join(env.dir, 'resume_changed.back');
-  await env.sg.download(target, back);
-  assert.equal(await sha256File(back), await sha256File(path), 'the new file, byte-exact');
-  rmSync(back);
+  await completedOnce(start, target, path);
+});
+
+test('a saved upload keeps the part size it was started with (the default or the setting changed since): its stored parts are used', { skip: storageOnly }, async () => {
+  const size = 24 * MiB;
+  const path = makeFile('resume_resized.mov', size, 'resized');
+  const id = await env.version('resume resized');
+  const target = { type: 'Version', id, field: 'sg_uploaded_movie' };
+  const before = { partSize: 5 * MiB, multipartThreshold: 5 * MiB, resumeDir: stateDir, concurrency: 2 };
+  const start = env.emu.counters.snapshot();
+  const first = await runChild(path, target, before, Math.floor(size * 0.5));
+  assert.equal(first.killed, true);
+  assert.equal(stateFiles().length, 1, 'the killed upload left its state');
+
+  const beforeRetry = env.emu.counters.snapshot();
+  const second = await runChild(path, target, { ...before, partSize: 8 * MiB });
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  const result = second.result as { parts: number; bytes: number; resumedBytes?: number };
+  assert.equal(result.parts, 5, 'cut in 5 MiB parts, as the saved upload was');
+  assert.ok((result.resumedBytes ?? 0) >= 5 * MiB, `parts stored before the kill were used: ${result.resumedBytes}`);
+  assert.equal(result.bytes + (result.resumedBytes ?? 0), size);
+  assert.deepEqual(routeDelta(env.emu, beforeRetry, 'upload_init'), {}, 'no new upload');
+  assert.deepEqual(routeDelta(env.emu, beforeRetry, 'abort'), {}, 'nothing aborted');
+  await completedOnce(start, target, path);
 });
 
 test('a saved upload the storage no longer knows starts over once, cleanly', { skip: storageOnly }, async () => {
