@@ -17,7 +17,7 @@
  * The pass starts as soon as the plan is known, alongside the init, so a distant site's round
  * trip overlaps the hashing (bench P11). It runs at most {@link HASH_AHEAD} parts past the last
  * part a worker took, so a slow upload never makes it read far ahead, and a stopped upload
- * stops it at its next read.
+ * stops it at its next read ({@link HashPass.close} waits for that).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { read as fsRead } from 'node:fs';
@@ -36,10 +36,10 @@ const HASH_AHEAD = 2;
 /** Bytes read and hashed at a time: a read call costs little per byte, the hashing between reads stays short. */
 const SLICE = MD5_PAIR_CAPACITY;
 
-/** Passes not yet ended. */
+/** Passes whose file is still open. */
 let running = 0;
 
-/** Hash passes not yet ended (finished, failed or stopped). */
+/** Hash passes that still hold their file open (running, or ending: a read or the close in flight). */
 export function runningHashPasses(): number {
   return running;
 }
@@ -97,6 +97,8 @@ export class HashPass {
   #running = true;
   /** Wakes the pass waiting for a higher `#allowed` (or its stop). */
   #wake: (() => void) | undefined;
+  /** The pass itself: settles (never rejects) once its file is closed. */
+  readonly #ran: Promise<void>;
 
   /** Starts hashing `path` as `plan` cuts it (a multipart plan); `sha256`: the file's SHA-256 too. */
   constructor(path: string, plan: UploadPlan, sha256 = false) {
@@ -104,7 +106,7 @@ export class HashPass {
     this.#ahead = plan.concurrency + HASH_AHEAD;
     this.#allowed = this.#ahead;
     running++;
-    void this.#run(plan, sha256 ? createHash('sha256') : undefined);
+    this.#ran = this.#run(plan, sha256 ? createHash('sha256') : undefined);
   }
 
   /**
@@ -135,10 +137,14 @@ export class HashPass {
     return new Promise<FileChecksums>((resolve, reject) => (this.#endWaiter = { resolve, reject }));
   }
 
-  /** The upload stopped (failed, aborted, or no multipart after all): the pass ends at its next read, nothing of it is awaited any more. */
-  stop(): void {
-    if (!this.#running) return;
-    this.#fail(new Error('the upload stopped'));
+  /**
+   * Ends the pass if it still runs (the upload failed, was aborted, or went in one PUT after all:
+   * what is awaited of it is rejected) and resolves once its file is closed, so that an upload
+   * returns or throws with nothing left open. Waits at most for a read in flight.
+   */
+  close(): Promise<void> {
+    if (this.#running) this.#fail(new Error('the upload stopped'));
+    return this.#ran;
   }
 
   async #run(plan: UploadPlan, sha256: Hash | undefined): Promise<void> {
@@ -170,6 +176,7 @@ export class HashPass {
       if (this.#running) this.#fail(err instanceof ShotGridError ? err : fileReadError(this.#path, err));
     } finally {
       await handle?.close().catch(() => undefined);
+      running--;
     }
   }
 
@@ -194,7 +201,6 @@ export class HashPass {
   #end(): void {
     if (!this.#running) return;
     this.#running = false;
-    running--;
     this.#wakeUp();
   }
 

@@ -144,7 +144,8 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
     await Promise.all(Array.from({ length: plan.concurrency }, worker));
   } finally {
     dispose();
-    if (failure !== undefined || controller.signal.aborted) job.pass.stop();
+    // The caller waits for the file to be closed (HashPass.close); here the pass only has to end.
+    if (failure !== undefined || controller.signal.aborted) void job.pass.close();
   }
   if (job.signal?.aborted) throw abortError(job.signal);
   if (failure !== undefined) throw failure;

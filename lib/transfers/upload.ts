@@ -199,13 +199,13 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
       throw looked.reason;
     }
   } catch (err) {
-    pass?.stop();
+    await pass?.close();
     await resume?.close();
     throw err;
   }
   if (plan.multipart && !session.multipart) {
     // A site without multipart uploads: one PUT after all.
-    pass?.stop();
+    await pass?.close();
     plan = { ...plan, multipart: false, partSize: plan.size, partCount: 1, concurrency: 1 };
   }
   const run: UploadRun = {
@@ -224,6 +224,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
       });
       info = { ...session.info, etags };
       checksums = await raceAbort(pass.result(), signal);
+      await pass.close();
     } else {
       ({ session, info, checksums } = await sendSingle(run, session));
     }
@@ -232,7 +233,7 @@ async function transferFile(api: ApiCaller, targetIn: UploadTarget, path: string
     completing = true;
     await completeExactlyOnce(api, session, info, data, probe, signal);
   } catch (err) {
-    pass?.stop();
+    await pass?.close();
     // A pause (a restart, not a cancel) before the completion: the upload stays open on the site
     // and its state on disk, and the next run of the same upload sends only the missing parts.
     // Once the completion was sent it may have landed, so then the upload is aborted as usual.

@@ -41,19 +41,14 @@ function isOpen(path: string): boolean {
   return false;
 }
 
-/** Waits (bounded) until the pass has closed `path`. */
-async function closed(path: string): Promise<boolean> {
-  for (let i = 0; i < 200 && isOpen(path); i++) await new Promise((r) => setTimeout(r, 25));
-  return !isOpen(path);
-}
-
 test('every part MD5 and the file checksums come from one pass; the file MD5 and SHA-256 are the real ones', async () => {
   const bytes = randomBytes(3 * MIN_PART_SIZE + 12345);
   const { path, plan } = fileOf(bytes, MIN_PART_SIZE, 2);
   const pass = new HashPass(path, plan, true);
   for (let n = 1; n <= plan.partCount; n++) assert.equal((await pass.partMd5(n)).toString('hex'), md5(partOf(bytes, plan.partSize, n)), `part ${n}`);
   assert.deepEqual(await pass.result(), expected(bytes));
-  assert.equal(await closed(path), true, 'the file is closed after the pass');
+  await pass.close();
+  assert.equal(isOpen(path), false, 'the file is closed once close() has resolved');
 });
 
 test('parts that do not start on 64-byte boundaries (a part size of 5 MiB + 1) get the same real checksums', async () => {
@@ -91,11 +86,12 @@ test('a stopped pass rejects what is awaited, closes the file, and other passes 
   // Part 6 is beyond what the pass may read: it waits until the stop.
   const waiting = pass.partMd5(6);
   const result = pass.result();
-  pass.stop();
+  const closing = pass.close();
   await assert.rejects(waiting, /the upload stopped/);
   await assert.rejects(result, /the upload stopped/);
+  await closing;
   assert.equal(runningHashPasses(), 0);
-  assert.equal(await closed(path), true, 'the stopped pass closed the file');
+  assert.equal(isOpen(path), false, 'the file is closed once close() has resolved');
   const other = randomBytes(2 * MIN_PART_SIZE + 3);
   const next = fileOf(other, MIN_PART_SIZE, 2);
   const p2 = new HashPass(next.path, next.plan, true);
