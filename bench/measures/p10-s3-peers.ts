@@ -22,7 +22,7 @@ import { hashCost } from '../support/hash-cost.js';
 import { GiB, median, MiB, round } from '../support/stats.js';
 import type { BenchContext, Measure, MeasureResult } from '../support/types.js';
 
-/** Shared by every contender: our defaults (8 parts of 5 MiB in flight, S3's smallest part). */
+/** Shared by every contender: our defaults (parts in flight and part size, from lib). */
 const PART_SIZE = LIBRARY_DEFAULTS.upload.partSize;
 const IN_FLIGHT = LIBRARY_DEFAULTS.upload.concurrency;
 const ROOT = process.env.SG_ROOT ?? resolve(__dirname, '..', '..', '..');

@@ -20,10 +20,9 @@
  * stops it at its next read ({@link HashPass.close} waits for that).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { read as fsRead } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ShotGridError } from '../errors.js';
-import { fileReadError, type FileChecksums } from './checksums.js';
+import { fileEndedError, fileReadError, md5Hash, readAt, type FileChecksums } from './checksums.js';
 import { isPairable, MD5_PAIR_CAPACITY, Md5Pair } from './md5-pair.js';
 import type { UploadPlan } from './part-plan.js';
 
@@ -61,8 +60,8 @@ interface PassHashes {
 
 function opensslHashes(): PassHashes {
   const buffer = Buffer.allocUnsafe(SLICE);
-  const whole = createHash('md5');
-  let part = createHash('md5');
+  const whole = md5Hash();
+  let part = md5Hash();
   return {
     space: (max) => buffer.subarray(0, Math.min(max, SLICE)),
     commit(n) {
@@ -71,16 +70,11 @@ function opensslHashes(): PassHashes {
     },
     partDigest() {
       const digest = part.digest();
-      part = createHash('md5');
+      part = md5Hash();
       return digest;
     },
     fileDigest: () => whole.digest('hex'),
   };
-}
-
-/** Reads into `into` at `at` (fs.read with a callback: no result object per read). */
-function readAt(handle: FileHandle, into: Buffer, at: number): Promise<number> {
-  return new Promise((resolve, reject) => fsRead(handle.fd, into, 0, into.length, at, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** One multipart upload's hash pass over its file (see the module comment). */
@@ -159,9 +153,9 @@ export class HashPass {
         for (let at = start; at < end; ) {
           if (!this.#running) return;
           const space = hashes.space(end - at);
-          const bytesRead = await readAt(handle, space, at);
+          const bytesRead = await readAt(handle.fd, space, space.length, at);
           if (!this.#running) return;
-          if (bytesRead === 0) throw new ShotGridError('SG_FILE', `${this.#path} changed while it was being uploaded (it ended at byte ${at})`);
+          if (bytesRead === 0) throw fileEndedError(this.#path, at);
           sha256?.update(space.subarray(0, bytesRead));
           hashes.commit(bytesRead);
           at += bytesRead;

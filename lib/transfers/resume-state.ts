@@ -52,14 +52,14 @@ export function stateFileName(site: string, target: UploadTarget, path: string, 
   return `${id}${SUFFIX}`;
 }
 
-/** Whether a saved state describes this very file (same bytes on disk: path, size, mtime). */
-export function sameFile(state: ResumeState, local: UploadSourceFile): boolean {
-  return state.file.path === local.path && state.file.size === local.size && state.file.mtimeMs === local.mtimeMs;
+/** Whether a saved state is this upload's: the same site and name, the same bytes on disk (path, size, mtime). */
+export function sameUpload(state: ResumeState, site: string, fileName: string, local: UploadSourceFile): boolean {
+  return state.site === site && state.fileName === fileName && state.file.path === local.path && state.file.size === local.size && state.file.mtimeMs === local.mtimeMs;
 }
 
-/** Whether a saved state describes this very file, cut the same way. */
-export function stateFits(state: ResumeState, local: UploadSourceFile, plan: UploadPlan): boolean {
-  return sameFile(state, local) && state.partSize === plan.partSize && state.partCount === plan.partCount;
+/** Whether a saved state is this upload's, cut the same way. */
+export function stateFits(state: ResumeState, site: string, fileName: string, local: UploadSourceFile, plan: UploadPlan): boolean {
+  return sameUpload(state, site, fileName, local) && state.partSize === plan.partSize && state.partCount === plan.partCount;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -25,7 +25,7 @@ import type { ApiCaller } from '../api-caller.js';
 import { ShotGridError, isShotGridError } from '../errors.js';
 import type { UploadSourceFile } from './local-file.js';
 import { partSpan, planUpload, type UploadPlan } from './part-plan.js';
-import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeLeftoverTemps, removeState, sameFile, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
+import { DEFAULT_RESUME_MAX_AGE_MS, ensureStateDir, expiredStates, readState, removeLeftoverTemps, removeState, sameUpload, stateFileName, stateFits, writeState, type ResumeState } from './resume-state.js';
 import type { UploadTarget } from './types.js';
 import { abortUpload, type UploadSession } from './upload-api.js';
 
@@ -116,8 +116,9 @@ export async function resumedPlan(
   plan: UploadPlan,
 ): Promise<UploadPlan> {
   const { dir } = checkOptions(options.resumeDir, options.resumeMaxAge);
-  const saved = await readState(join(dir, stateFileName(api.siteUrl.origin, target, local.path, fileName)));
-  if (!saved || saved.partSize === plan.partSize || saved.site !== api.siteUrl.origin || saved.fileName !== fileName || !sameFile(saved, local)) return plan;
+  const site = api.siteUrl.origin;
+  const saved = await readState(join(dir, stateFileName(site, target, local.path, fileName)));
+  if (!saved || saved.partSize === plan.partSize || !sameUpload(saved, site, fileName, local)) return plan;
   let theirs: UploadPlan;
   try {
     theirs = planUpload(local.size, { partSize: saved.partSize, multipartThreshold: 1, concurrency: options.concurrency });
@@ -154,7 +155,7 @@ export async function openResume(
   // Only this upload writes this state now: what a killed writer left half-written goes.
   await removeLeftoverTemps(path);
   let saved = await readState(path);
-  if (saved && !(saved.site === site && saved.fileName === fileName && stateFits(saved, local, plan))) {
+  if (saved && !stateFits(saved, site, fileName, local, plan)) {
     // Another file (or the same path rewritten): its upload can only be thrown away.
     if (saved.site === site) await abortUpload(api, saved.session);
     await removeState(path);

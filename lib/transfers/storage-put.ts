@@ -10,14 +10,13 @@
  * - Sent through the storage transport (`http/storage-transport.ts`: no bearer, stall watchdog,
  *   classified failures) and repeated under the client's one retry policy ({@link putWithRetries}).
  */
-import { read as fsRead } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { ApiCaller } from '../api-caller.js';
 import { isShotGridError, ShotGridError } from '../errors.js';
 import { asStep, errorCodeOf, markFailure } from '../http/failures.js';
 import { integrityError, storageProtocolError } from '../http/storage-errors.js';
 import { storageExchange } from '../http/storage-transport.js';
-import { fileReadError, plainMd5Etag, StreamDigest, type FileChecksums } from './checksums.js';
+import { fileEndedError, fileReadError, plainMd5Etag, readAt, StreamDigest, type FileChecksums } from './checksums.js';
 
 /**
  * What a PUT sends: a span held in memory with its MD5 (sent as `Content-MD5`, so the storage
@@ -118,10 +117,7 @@ async function* fromSpan(body: FileSpan & { buffers?: SendBuffers }, hooks: Chun
   }
   const { fd } = handle;
   let reading: Promise<number> | undefined;
-  // fs.read with a callback: FileHandle.read allocated a result object and more promises per
-  // chunk (bench P3: garbage per chunk is what grows V8's young generation in a long upload).
-  const read = (into: Buffer, at: number): Promise<number> =>
-    new Promise((resolve, reject) => fsRead(fd, into, 0, Math.min(READ_CHUNK, body.end - at), at, (err, n) => (err ? reject(err) : resolve(n))));
+  const read = (into: Buffer, at: number): Promise<number> => readAt(fd, into, Math.min(READ_CHUNK, body.end - at), at);
   try {
     reading = read(a, body.start);
     for (let at = body.start, i = 0; at < body.end; i++) {
@@ -135,7 +131,7 @@ async function* fromSpan(body: FileSpan & { buffers?: SendBuffers }, hooks: Chun
       }
       reading = undefined;
       if (bytesRead === 0) {
-        const err = new ShotGridError('SG_FILE', `${body.file} changed while it was being uploaded (it ended at byte ${at}, ${body.end} planned)`);
+        const err = fileEndedError(body.file, at, body.end);
         hooks.onReadError(err);
         throw err;
       }

@@ -72,7 +72,7 @@ export interface UploadOptions {
   resumeMaxAge?: number;
   /**
    * Also compute the file's SHA-256 for `checksums.sha256`, in the same read as its MD5 (default
-   * false: the MD5 is always computed). It costs ~0.7 CPU s per GiB more (bench P1 notes).
+   * false: the MD5 is always computed). It costs ~0.6 CPU s per GiB more (bench P1 notes).
    */
   sha256?: boolean;
 }
