@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileRoute } from './files/paths.js';
 import type { IssuedLog } from './issued.js';
-import type { CounterSnapshot, EmulatorCredentials, EmulatorOptions, FaultControl, RouteClass } from './types.js';
+import type { CounterSnapshot, EmulatorCredentials, EmulatorOptions, FaultControl, OpenUpload, RouteClass } from './types.js';
 
 /** Options with every default filled in. */
 export interface ResolvedOptions extends Required<Omit<EmulatorOptions, 'faults' | 'dataDir' | 'shaping' | 'externalStorage'>> {
@@ -97,6 +97,8 @@ export interface FileService {
   serve(route: FileRoute, exchange: FileExchange): Promise<void>;
   /** What a stored `image` or `url` value reads as now (placeholder, fresh signed URL, hash, null). */
   render(dataType: 'image' | 'url', stored: unknown): unknown;
+  /** The multipart uploads still open. */
+  openUploads(): OpenUpload[];
   /** Removes stored bytes on close. */
   close(): Promise<void>;
 }

@@ -141,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: ctx.faults,
     counters: { snapshot: () => counters.snapshot(), reset: () => counters.reset() },
     issued: () => issued.snapshot(),
+    openUploads: () => ctx.files.openUploads(),
     configure(change) {
       const { shaping, ...rest } = change;
       if (rest.storage === 'sg' && ctx.options.externalStorage) throw new Error('configure: storage sg is not available with externalStorage');

@@ -218,6 +218,15 @@ export interface IssuedSecrets {
   signatures: string[];
 }
 
+/** A multipart upload the site opened and nobody completed or aborted yet. */
+export interface OpenUpload {
+  uploadId: string;
+  /** The storage key; it ends in the uploaded file's name. */
+  key: string;
+  /** When the init opened it (ms since the epoch; 0 if replayed from an older data folder). */
+  openedAt: number;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** Base URL, e.g. `http://127.0.0.1:34567`. */
@@ -230,6 +239,11 @@ export interface Emulator {
   issued(): IssuedSecrets;
   /** Change options at run time (token TTL, transcode delay/fail, shaping, signed URL TTL). */
   configure(options: Partial<Pick<EmulatorOptions, 'tokenTtl' | 'refreshTtl' | 'signedUrlTtl' | 'transcodeDelay' | 'transcodeFail' | 'shaping' | 'storage'>>): void;
+  /**
+   * The multipart uploads still open (neither completed nor aborted), oldest first: what
+   * `counters.snapshot().multipartOpen` counts, with the storage key and when the init opened each.
+   */
+  openUploads(): OpenUpload[];
   /** Seed many records fast (benchmarks, paging tests): returns their ids. */
   bulkCreate(type: string, records: Array<Record<string, unknown>>): number[];
   /** Stops the server, destroys open sockets, removes a temp data folder. */

@@ -55,6 +55,9 @@ export function createFileService(ctx: EmulatorContext, external?: StorageBacken
     render(dataType, stored) {
       return dataType === 'image' ? renderImage(ctx, state.storage, stored) : renderUrl(state.storage, stored);
     },
+    openUploads() {
+      return [...state.multipart.openSessions()].map(({ uploadId, key, openedAt }) => ({ uploadId, key, openedAt }));
+    },
     async close() {
       for (const timer of state.timers) clearTimeout(timer);
       state.timers.clear();

@@ -22,11 +22,13 @@ export interface MultipartSession {
   key: string;
   target: UploadTarget;
   state: 'open' | 'completed' | 'aborted';
+  /** When the init opened it (ms since the epoch; 0 when a journal from before this field replayed it). */
+  openedAt: number;
 }
 
 /** A session change, as a persistent site journals it (`files/persist.ts`). */
 export type SessionChange =
-  | { op: 'mp_open'; uploadId: string; key: string; target: UploadTarget }
+  | { op: 'mp_open'; uploadId: string; key: string; target: UploadTarget; openedAt?: number }
   | { op: 'mp_close'; uploadId: string; state: 'completed' | 'aborted' };
 
 /** Open and closed multipart uploads by id. */
@@ -38,9 +40,9 @@ export class MultipartRegistry {
 
   /** Opens a session under the id the storage gave the upload. */
   open(uploadId: string, key: string, target: UploadTarget): MultipartSession {
-    const session: MultipartSession = { uploadId, key, target, state: 'open' };
+    const session: MultipartSession = { uploadId, key, target, state: 'open', openedAt: Date.now() };
     this.sessions.set(uploadId, session);
-    this.journal?.({ op: 'mp_open', uploadId, key, target });
+    this.journal?.({ op: 'mp_open', uploadId, key, target, openedAt: session.openedAt });
     return session;
   }
 
@@ -52,7 +54,7 @@ export class MultipartRegistry {
 
   /** Applies a journalled change at start. */
   replay(change: SessionChange): void {
-    if (change.op === 'mp_open') this.sessions.set(change.uploadId, { uploadId: change.uploadId, key: change.key, target: change.target, state: 'open' });
+    if (change.op === 'mp_open') this.sessions.set(change.uploadId, { uploadId: change.uploadId, key: change.key, target: change.target, state: 'open', openedAt: change.openedAt ?? 0 });
     else this.closeAtReplay(change.uploadId, change.state);
   }
 

@@ -227,6 +227,12 @@ export async function openResume(
         version: 1, site, target, fileName, file: { path: local.path, size: local.size, mtimeMs: local.mtimeMs },
         partSize: plan.partSize, partCount: plan.partCount, session, parts: {}, createdAt: now, updatedAt: now,
       };
+      // First on the page cache, then on the disk: the upload exists on the site from the init's
+      // answer on, and a kill before the state is written leaves it open with nobody holding its
+      // id (REST cannot list open uploads). Renamed into place at once, a crash from here on finds
+      // it; the fsync that a power cut needs follows.
+      flush();
+      await writing;
       flush(true);
       await writing;
     },

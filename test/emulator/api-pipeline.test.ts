@@ -48,6 +48,7 @@ before(async () => {
       assert.fail(`unexpected files route ${route.kind}`);
     },
     render: (_t, stored) => stored ?? null,
+    openUploads: () => [],
     close: async () => {},
   };
   ctx = {

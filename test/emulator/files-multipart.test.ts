@@ -130,7 +130,12 @@ describe('multipart', () => {
 
   test('abort: flat body → 204, multipartOpen back, parts refused afterwards; second abort and wrapped body → 400', async () => {
     const open0 = site.emu.counters.snapshot().multipartOpen;
+    const before = Date.now();
     const init = await multipartInit('versions/6/sg_uploaded_movie', 'abandon.mov');
+    // openUploads lists what multipartOpen counts: this one with its key and when it was opened.
+    const listed = site.emu.openUploads().find((u) => u.uploadId === init.body.data.upload_id);
+    assert.ok(listed && listed.key.endsWith('abandon.mov') && listed.openedAt >= before && listed.openedAt <= Date.now(), JSON.stringify(listed));
+    assert.equal(site.emu.openUploads().length, site.emu.counters.snapshot().multipartOpen);
     await putPart(init, 1, Buffer.from('part one'));
     const part2 = await partUrl(init, 2);
     const abortLink = `${init.body.links.complete_upload}/multipart_abort`;
@@ -142,6 +147,7 @@ describe('multipart', () => {
     const aborted = await site.call('POST', abortLink, { body: init.body.data });
     assert.equal(aborted.status, 204, aborted.text);
     assert.equal(site.emu.counters.snapshot().multipartOpen, open0);
+    assert.ok(!site.emu.openUploads().some((u) => u.uploadId === init.body.data.upload_id));
     assertError(await site.call('POST', abortLink, { body: init.body.data }), 400, 103, 'Failed to abort S3 multipart upload');
     const late = await putBytes(part2, Buffer.from('too late'));
     assert.equal(late.status, 404);

@@ -59,6 +59,7 @@ function fakeFiles(ctx: { baseUrl: string }): FileService {
       if (dataType === 'image') return f.readyAt !== undefined && Date.now() < f.readyAt ? `${ctx.baseUrl}/images/status/transient/thumbnail_pending.png` : signed(f);
       return { url: signed(f), name: f.name, content_type: f.contentType, link_type: 'upload', type: 'Attachment', id: f.attachmentId };
     },
+    openUploads: () => [],
     close: async () => {},
   };
 }

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, type OpenUpload } from '../../emulator/index.js';
 import { ShotGridClient } from '../../lib/index.js';
 import { Farm, type FarmJob } from './farm.js';
 import { movieSizes, writeMovie, type Movie } from './movies.js';
@@ -57,6 +57,8 @@ interface Broker {
 /** What the kill did. */
 interface KillReport {
   worker: string;
+  /** When the SIGKILL was sent (ms since the epoch). */
+  at: number;
   /** Jobs whose storage PUTs the killed worker had in flight. */
   interrupted: string[];
   bytesBefore: number;
@@ -237,6 +239,7 @@ async function main(): Promise<number> {
     t = Date.now();
     const site = await verifySite(sg, PREFIX, movies);
     const counters = emulator.counters.snapshot();
+    const open = openUploads(emulator, traffic, kill);
     say(`site checked in ${seconds(Date.now() - t)} s`);
 
     const results = [...movies.keys()].map((id) => f.result(id));
@@ -255,6 +258,7 @@ async function main(): Promise<number> {
       movieLess: site.movieLess,
       duplicateVersions: site.duplicateVersions,
       openMultipart: counters.multipartOpen,
+      openCutOffAtInit: open.cutOffAtInit.length,
       duplicatesDelivered: f.counts.duplicatesSent,
       jobsPerMin1: Math.round(jobsPerMin1 * 10) / 10,
       jobsPerMin3: Math.round(jobsPerMin3 * 10) / 10,
@@ -284,7 +288,9 @@ async function main(): Promise<number> {
       ['no job has two Versions', site.duplicateVersions === 0, `${site.duplicateVersions} duplicate Version(s)`],
       ['every movie byte-exact', site.byteExact === movies.size && site.notByteExact.length === 0, `${site.byteExact} byte-exact; differ: ${site.notByteExact.slice(0, 10).join(', ')}`],
       ['no Version without its movie', site.movieLess === 0, `${site.movieLess} movie-less Version(s)`],
-      ['no multipart upload left open', counters.multipartOpen === 0, `${counters.multipartOpen} open`],
+      // Except one the kill cut off between the site opening it and the worker recording it:
+      // nothing over REST can list or abort that one (see openUploads below).
+      ['no multipart upload left open', open.left.length === 0 && open.cutOffAtInit.length <= 1, `${open.left.length} open: ${JSON.stringify(open.left)}; cut off at the init: ${JSON.stringify(open.cutOffAtInit)}`],
       ['every job has a published result', published === movies.size && f.counts.finalFailures.length === 0, `${published} published; final failures: ${JSON.stringify(f.counts.finalFailures.slice(0, 5))}`],
       ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill && { ...kill, uploadsBefore: undefined })],
       // The kill waits until the victim's state records a stored part, so there is something to resume.
@@ -312,6 +318,26 @@ function writeChart(file: string, perMin1: number, perMin3: number, o: ScaleOpti
     yLabel: 'jobs per minute',
   });
   writeFileSync(file, svg);
+}
+
+/** How long before the kill an init may have been answered without the worker recording its upload. */
+const INIT_RECORD_WINDOW_MS = 2000;
+
+/**
+ * The multipart uploads still open on the site, split in two: `cutOffAtInit`, opened just before
+ * the kill (within INIT_RECORD_WINDOW_MS) and never given a part, is an init the site answered
+ * while the worker died before its resume state recorded the upload. Its id died with the worker,
+ * and REST has no call to list open uploads, so nobody can abort it (a bucket's lifecycle rule
+ * ends it on a real site). `left` is every other open upload: an upload the package lost.
+ */
+function openUploads(emulator: Emulator, traffic: Traffic, kill: KillReport | undefined): { left: OpenUpload[]; cutOffAtInit: OpenUpload[] } {
+  const left: OpenUpload[] = [];
+  const cutOffAtInit: OpenUpload[] = [];
+  for (const u of emulator.openUploads()) {
+    const atInit = kill !== undefined && u.openedAt <= kill.at && kill.at - u.openedAt <= INIT_RECORD_WINDOW_MS && !traffic.partStores.has(u.uploadId);
+    (atInit ? cutOffAtInit : left).push(u);
+  }
+  return { left, cutOffAtInit };
 }
 
 /**
@@ -348,12 +374,13 @@ async function killOneMidUpload(workers: Worker[], traffic: Traffic, eligible: (
   const mine = traffic.puts().filter((p) => owner(p.clientPort) === victim);
   const interrupted = [...new Set(mine.map((p) => p.jobId))];
   const bytesBefore = traffic.bytesOf(interrupted);
+  const at = Date.now();
   await victim.kill();
   // What the worker knew at its death: its state files, and the storage's counts to compare with later.
   const saved = savedUploads(victim.userDir, traffic.jobOf);
   const storesBefore = saved.map((u) => u.parts.map((n) => traffic.partStores.get(u.uploadId)?.get(n) ?? 0));
   const uploadsBefore = new Map(saved.map((u) => [u.jobId, new Set(traffic.uploadsByJob.get(u.jobId) ?? [])]));
-  return { worker: victim.name, interrupted, bytesBefore, multipart, saved, storesBefore, uploadsBefore };
+  return { worker: victim.name, at, interrupted, bytesBefore, multipart, saved, storesBefore, uploadsBefore };
 }
 
 main().then(
