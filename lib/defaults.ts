@@ -4,6 +4,7 @@
  * Each value is defined once, where it is used; this module only gathers them.
  */
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './config/resolve-options.js';
+import { RACE_DUPLICATE_WINDOW_MS } from './entities/find-or-create.js';
 import { DEFAULT_MAX_BUFFER_BYTES } from './transfers/download.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE } from './transfers/part-plan.js';
 import { THUMBNAIL_WAIT_DEFAULTS } from './transfers/thumbnails.js';
@@ -32,6 +33,8 @@ export const LIBRARY_DEFAULTS = Object.freeze({
   upload: Object.freeze({ concurrency: DEFAULT_CONCURRENCY, partSize: DEFAULT_PART_SIZE, multipartThreshold: DEFAULT_MULTIPART_THRESHOLD }),
   download: Object.freeze({ maxBufferBytes: DEFAULT_MAX_BUFFER_BYTES }),
   thumbnailWait: THUMBNAIL_WAIT_DEFAULTS,
+  /** findOrCreate: how much later than the kept record a duplicate may be made and still be retired (ms). */
+  raceDuplicateWindow: RACE_DUPLICATE_WINDOW_MS,
   /** Upload and download nodes' total time limit when left blank (ms). */
   nodeTransferTimeout: DEFAULT_NODE_TRANSFER_TIMEOUT,
   /** Node-only defaults (see {@link NODE_DEFAULTS}). */

@@ -16,7 +16,7 @@ export type { NodeErrorCode } from './error-codes.js';
 export { LIBRARY_DEFAULTS } from './defaults.js';
 export { pauseReason, reportRetries, type RetryListener } from './http/abort.js';
 export { isSignedUrl, isTransientImageUrl } from './transfers/index.js';
-export { FIND_OR_CREATE_DEFAULT_KEY } from './entities/find-or-create.js';
+export { FIND_OR_CREATE_DEFAULT_KEY, RACE_DUPLICATE_WINDOW_MS } from './entities/find-or-create.js';
 export { MAX_PAGE_SIZE, READ_ALL_PAGE_SIZE } from './entities/find.js';
 export type * from './transfers/types.js';
 export type * from './options.js';

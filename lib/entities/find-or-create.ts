@@ -22,6 +22,14 @@ export const FIND_OR_CREATE_DEFAULT_KEY: readonly string[] = ['code', 'entity', 
 /** Creates tried while their answers are lost and the look-up finds nothing (a create never applied). */
 const MAX_CREATE_ATTEMPTS = 3;
 
+/**
+ * How much later than the kept record a duplicate may have been created and still be taken for
+ * one a concurrent call made (10 minutes). Such a call retires its own duplicate right after its
+ * create, unless it died in between (a killed Node-RED); a look-up that finds one retires it in
+ * its stead. Records made further apart are left alone: someone made them on purpose.
+ */
+export const RACE_DUPLICATE_WINDOW_MS = 10 * 60_000;
+
 function keyFieldsOf(data: Record<string, unknown>, key: readonly string[] | undefined): string[] {
   if (key !== undefined && !Array.isArray(key)) throw new ShotGridError('SG_CONFIG', `key must be a list of field names such as ['code', 'project']`);
   const fields = (key ?? FIND_OR_CREATE_DEFAULT_KEY.filter((f) => data[f] !== undefined)).map((f) => checkFieldName(f, 'key field'));
@@ -56,9 +64,27 @@ async function retireAll(api: ApiCaller, type: string, ids: number[], signal: Ab
 }
 
 /**
+ * The later matches of a look-up that a concurrent call created and did not live to retire:
+ * those created within {@link RACE_DUPLICATE_WINDOW_MS} after the kept (oldest) record. Read
+ * only when a look-up finds more than one, which is rare.
+ */
+async function raceDuplicates(api: ApiCaller, type: string, kept: ShotGridRecord, later: ShotGridRecord[], signal: AbortSignal | undefined): Promise<number[]> {
+  const rows = await findRecords(api, type, [['id', 'in', [kept.id, ...later.map((r) => r.id)]]], { fields: ['created_at'], signal });
+  const createdAt = new Map(rows.map((r) => [r.id, Date.parse(String(r.created_at))]));
+  const keptAt = createdAt.get(kept.id);
+  if (keptAt === undefined || Number.isNaN(keptAt)) return [];
+  return later.map((r) => r.id).filter((id) => {
+    const at = createdAt.get(id);
+    return at !== undefined && at - keptAt <= RACE_DUPLICATE_WINDOW_MS;
+  });
+}
+
+/**
  * Finds the live record whose key fields equal those of `data`, or creates it from `data`.
  *
  * 1. Look up by the key (live records, oldest first): a match is returned, `created: false`.
+ *    Later matches made within {@link RACE_DUPLICATE_WINDOW_MS} of it are duplicates whose
+ *    concurrent creator died before it could retire them (step 2): they are retired here.
  * 2. Otherwise create, then look up again. When several live records match, the oldest is kept
  *    and the one this call created is retired (`retired` lists it).
  * 3. A create whose answer was lost (`SG_OUTCOME_UNKNOWN`) is resolved by that look-up: a match is
@@ -77,8 +103,11 @@ export async function findOrCreateRecord(api: ApiCaller, type: string, data: Rec
   const { signal } = options;
   const lookUp = async (): Promise<ShotGridRecord[]> => (await findRecords(api, type, filters, { fields, sort: 'id', signal })).sort(byId);
 
-  const [existing] = await lookUp();
-  if (existing) return { record: existing, created: false };
+  const [existing, ...others] = await lookUp();
+  if (existing) {
+    const retired = others.length > 0 ? await retireAll(api, type, await raceDuplicates(api, type, existing, others, signal), signal) : [];
+    return { record: existing, created: false, ...(retired.length ? { retired } : {}) };
+  }
 
   for (let attempt = 1; ; attempt++) {
     let mine: ShotGridRecord | undefined;

@@ -24,6 +24,7 @@ export const HELP_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   thumbnailTimeoutSeconds: String(LIBRARY_DEFAULTS.thumbnailWait.timeout / 1000),
   transferTimeoutSeconds: grouped(LIBRARY_DEFAULTS.nodeTransferTimeout / 1000),
   transfersAtOnce: String(LIBRARY_DEFAULTS.node.concurrentTransfers),
+  raceDuplicateWindowMinutes: String(LIBRARY_DEFAULTS.raceDuplicateWindow / 60_000),
 });
 
 /** `text` with every `{{name}}` replaced; unknown names are collected in `unknown`. */

@@ -82,11 +82,33 @@ test('20 concurrent calls with the same key from two clients end with one live r
   for (const r of results) assert.equal(r.record.id, keep, 'every call returns the kept record');
   assert.equal(results.filter((r) => r.created).length, 1, 'exactly one call says it created the record');
   const creates = (emu.counters.snapshot().recordsCreated.Version ?? 0) - before;
-  const reportedRetired = results.flatMap((r) => r.retired ?? []).map((ref) => ref.id).sort((a, b) => a - b);
-  assert.deepEqual(reportedRetired, [...retired].sort((a, b) => a - b), 'each duplicate is retired, and reported by the call that made it');
+  // A call that finds a duplicate a slower call made retires it too (as if its maker had died), so one may be reported twice.
+  const reportedRetired = [...new Set(results.flatMap((r) => r.retired ?? []).map((ref) => ref.id))].sort((a, b) => a - b);
+  assert.deepEqual(reportedRetired, [...retired].sort((a, b) => a - b), 'each duplicate is retired, and reported');
   assert.equal(retired.length, creates - 1, 'every create but the kept one was retired');
   assert.ok(retired.every((id) => id > keep), 'the oldest record is the one kept');
   assert.ok(creates > 1, `the calls raced (${creates} creates), so the test exercised the retire path`);
+});
+
+test('a duplicate whose creator died before retiring it is retired by the next call; one made long before is left alone', async () => {
+  // Two creates with one key and no look-up after the second: a findOrCreate killed between its create and its retire.
+  const code = 'foc_orphan_v001';
+  const kept = await sgA.create('Version', versionData(code));
+  const orphan = await sgB.create('Version', versionData(code));
+  const result = await sgA.findOrCreate('Version', versionData(code));
+  assert.equal(result.record.id, kept.id);
+  assert.equal(result.created, false);
+  assert.deepEqual(result.retired, [{ type: 'Version', id: orphan.id }]);
+  assert.deepEqual(await liveAndRetired(code), { live: [kept.id], retired: [orphan.id] });
+  // Made an hour apart: somebody's own record, not a race; found, nothing retired.
+  const old = 'foc_older_v001';
+  const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const [first] = emu.bulkCreate('Version', [{ ...versionData(old), created_at: hourAgo, updated_at: hourAgo }]);
+  const second = await sgA.create('Version', versionData(old));
+  const found = await sgB.findOrCreate('Version', versionData(old));
+  assert.equal(found.record.id, first);
+  assert.equal(found.retired, undefined);
+  assert.deepEqual((await liveAndRetired(old)).live.sort((a, b) => a - b), [first!, second.id]);
 });
 
 test('a create whose answer is lost is resolved by the look-up, not repeated and not failed', async () => {

@@ -17,10 +17,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, type OpenUpload } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { ShotGridClient } from '../../lib/index.js';
 import { Farm, type FarmJob } from './farm.js';
 import { movieSizes, writeMovie, type Movie } from './movies.js';
+import { classifyOpenUploads, onlyCutOffByKills } from './open-uploads.js';
 import { concurrencyChart } from '../../bench/support/svg.js';
 import { scaleOptions, type ScaleOptions } from './options.js';
 import { Prng } from './prng.js';
@@ -239,7 +240,7 @@ async function main(): Promise<number> {
     t = Date.now();
     const site = await verifySite(sg, PREFIX, movies);
     const counters = emulator.counters.snapshot();
-    const open = openUploads(emulator, traffic, kill);
+    const open = classifyOpenUploads(emulator.openUploads(), traffic, kill ? [kill.at] : []);
     say(`site checked in ${seconds(Date.now() - t)} s`);
 
     const results = [...movies.keys()].map((id) => f.result(id));
@@ -288,9 +289,9 @@ async function main(): Promise<number> {
       ['no job has two Versions', site.duplicateVersions === 0, `${site.duplicateVersions} duplicate Version(s)`],
       ['every movie byte-exact', site.byteExact === movies.size && site.notByteExact.length === 0, `${site.byteExact} byte-exact; differ: ${site.notByteExact.slice(0, 10).join(', ')}`],
       ['no Version without its movie', site.movieLess === 0, `${site.movieLess} movie-less Version(s)`],
-      // Except one the kill cut off between the site opening it and the worker recording it:
-      // nothing over REST can list or abort that one (see openUploads below).
-      ['no multipart upload left open', open.left.length === 0 && open.cutOffAtInit.length <= 1, `${open.left.length} open: ${JSON.stringify(open.left)}; cut off at the init: ${JSON.stringify(open.cutOffAtInit)}`],
+      // But one the kill cut off between the site opening it and the worker recording it, which
+      // nothing over REST can list or abort (open-uploads.ts).
+      ['no multipart upload left open', onlyCutOffByKills(open, 1), `${open.left.length} open: ${JSON.stringify(open.left)}; cut off at the init: ${JSON.stringify(open.cutOffAtInit)}`],
       ['every job has a published result', published === movies.size && f.counts.finalFailures.length === 0, `${published} published; final failures: ${JSON.stringify(f.counts.finalFailures.slice(0, 5))}`],
       ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill && { ...kill, uploadsBefore: undefined })],
       // The kill waits until the victim's state records a stored part, so there is something to resume.
@@ -318,26 +319,6 @@ function writeChart(file: string, perMin1: number, perMin3: number, o: ScaleOpti
     yLabel: 'jobs per minute',
   });
   writeFileSync(file, svg);
-}
-
-/** How long before the kill an init may have been answered without the worker recording its upload. */
-const INIT_RECORD_WINDOW_MS = 2000;
-
-/**
- * The multipart uploads still open on the site, split in two: `cutOffAtInit`, opened just before
- * the kill (within INIT_RECORD_WINDOW_MS) and never given a part, is an init the site answered
- * while the worker died before its resume state recorded the upload. Its id died with the worker,
- * and REST has no call to list open uploads, so nobody can abort it (a bucket's lifecycle rule
- * ends it on a real site). `left` is every other open upload: an upload the package lost.
- */
-function openUploads(emulator: Emulator, traffic: Traffic, kill: KillReport | undefined): { left: OpenUpload[]; cutOffAtInit: OpenUpload[] } {
-  const left: OpenUpload[] = [];
-  const cutOffAtInit: OpenUpload[] = [];
-  for (const u of emulator.openUploads()) {
-    const atInit = kill !== undefined && u.openedAt <= kill.at && kill.at - u.openedAt <= INIT_RECORD_WINDOW_MS && !traffic.partStores.has(u.uploadId);
-    (atInit ? cutOffAtInit : left).push(u);
-  }
-  return { left, cutOffAtInit };
 }
 
 /**
