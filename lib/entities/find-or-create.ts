@@ -47,18 +47,20 @@ function byId(a: ShotGridRecord, b: ShotGridRecord): number {
 }
 
 /**
- * Retires duplicates of the kept record. A record already retired (by the concurrent call that
- * created it, or by another one resolving a lost answer) is fine: the aim is that it is not live.
+ * Retires duplicates of the kept record; returns those this call's delete retired. A record
+ * already retired (by the concurrent call that created it, or by another one that found it) is
+ * fine: the aim is that it is not live. It is left out, so each retired record is reported by
+ * exactly one call.
  */
 async function retireAll(api: ApiCaller, type: string, ids: number[], signal: AbortSignal | undefined): Promise<EntityRef[]> {
   const retired: EntityRef[] = [];
   for (const id of ids) {
     try {
       await deleteRecord(api, type, id, { signal });
+      retired.push({ type, id });
     } catch (err) {
       if (!(isShotGridError(err) && err.code === 'SG_NOT_FOUND')) throw err;
     }
-    retired.push({ type, id });
   }
   return retired;
 }

@@ -171,8 +171,9 @@ export interface FindOrCreateResult<T extends ShotGridRecord = ShotGridRecord> {
   created: boolean;
   /**
    * Duplicates this call retired: records it created while a concurrent call created an older
-   * one with the same key, or that a concurrent call created and died before retiring (made
-   * within `RACE_DUPLICATE_WINDOW_MS` after `record`). Absent when none.
+   * one with the same key, or that a concurrent call created and had not retired yet (made
+   * within `RACE_DUPLICATE_WINDOW_MS` after `record`). Each retired record is listed by the one
+   * call whose delete retired it. Absent when none.
    */
   retired?: EntityRef[];
   /**

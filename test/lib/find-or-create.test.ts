@@ -82,9 +82,9 @@ test('20 concurrent calls with the same key from two clients end with one live r
   for (const r of results) assert.equal(r.record.id, keep, 'every call returns the kept record');
   assert.equal(results.filter((r) => r.created).length, 1, 'exactly one call says it created the record');
   const creates = (emu.counters.snapshot().recordsCreated.Version ?? 0) - before;
-  // A call that finds a duplicate a slower call made retires it too (as if its maker had died), so one may be reported twice.
-  const reportedRetired = [...new Set(results.flatMap((r) => r.retired ?? []).map((ref) => ref.id))].sort((a, b) => a - b);
-  assert.deepEqual(reportedRetired, [...retired].sort((a, b) => a - b), 'each duplicate is retired, and reported');
+  // By the call that made it, or by one that found it first (as if its maker had died): once either way.
+  const reportedRetired = results.flatMap((r) => r.retired ?? []).map((ref) => ref.id).sort((a, b) => a - b);
+  assert.deepEqual(reportedRetired, [...retired].sort((a, b) => a - b), 'each duplicate is retired, and reported by one call');
   assert.equal(retired.length, creates - 1, 'every create but the kept one was retired');
   assert.ok(retired.every((id) => id > keep), 'the oldest record is the one kept');
   assert.ok(creates > 1, `the calls raced (${creates} creates), so the test exercised the retire path`);
