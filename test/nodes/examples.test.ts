@@ -246,6 +246,27 @@ describe('examples: run on the emulator', () => {
     assert.equal(published.length, 1, 'one PublishedFile');
   });
 
+  test('01 over HTTP: two Versions left by deliveries killed between their creates and the retire: the next delivery keeps the older, retires the other, publishes once', async () => {
+    await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
+    await openFarmEndpoint();
+    const job = { shot: 'bbb_010_0030', movie: movie('bbb_010_0030_comp_v301.mov'), frames: '1001-1010' };
+    const shot = await sg.findOne('Shot', [['code', 'is', job.shot]], { fields: ['project'] });
+    assert.ok(shot);
+    // What two deliveries at once leave when Node-RED is killed right after both creates (example 1's key: code, Shot, project).
+    const data = { code: 'bbb_010_0030_comp_v301', entity: { type: 'Shot', id: shot.id }, project: shot.project };
+    const older = await sg.create('Version', data);
+    const later = await sg.create('Version', data);
+    const answer = await postJob(job);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'published');
+    assert.equal((answer.body.version as { id: number }).id, older.id);
+    const live = await versionsCoded('bbb_010_0030_comp_v301');
+    assert.deepEqual(live.map((v) => v.id), [older.id], 'one live Version: the older');
+    assert.equal((live[0]!.sg_uploaded_movie as { name?: string }).name, 'bbb_010_0030_comp_v301.mov');
+    const retired = await sg.find('Version', [['code', 'is', 'bbb_010_0030_comp_v301']], { retired: true });
+    assert.deepEqual(retired.map((v) => v.id), [later.id], 'the other is retired');
+  });
+
   test('01 over HTTP: a job without shot or movie, or whose movie is not there, is a 400 with the reason; nothing is created', async () => {
     await helper.load(modules, runnable('01 Farm job finished.json'), credentials());
     await openFarmEndpoint();
