@@ -114,10 +114,15 @@ export async function uploadParts(job: PartsJob): Promise<string[]> {
   // a 403 still fetches a fresh one (putWithRetries). Each link is asked for once.
   const ahead = new Map<number, Promise<string | undefined>>();
   const fetchLink = (n: number): Promise<string | undefined> => partLink(api, session, n, controller.signal).catch(() => undefined);
+  // A look-ahead is asked for after the links parts wait for now. At the start every worker asks
+  // for its part's link in the same tick, and the client's connection budget (maxConnections,
+  // 10) is first come, first served: asked for at once, the look-aheads took slots ahead of
+  // parts 6-8's own links, which then waited a third round trip (bench P11).
+  const fetchLater = (n: number): Promise<string | undefined> => new Promise<void>((resolve) => setImmediate(resolve)).then(() => fetchLink(n));
   const linkOf = (n: number): Promise<string | undefined> => {
     const later = n + plan.concurrency;
     // A part a resumed upload already stored needs no link unless its bytes changed (then asked for then).
-    if (later <= plan.partCount && !ahead.has(later) && !job.stored?.has(later)) ahead.set(later, fetchLink(later));
+    if (later <= plan.partCount && !ahead.has(later) && !job.stored?.has(later)) ahead.set(later, fetchLater(later));
     if (job.stored?.has(n)) return Promise.resolve(undefined);
     // Part 1's link came with the init.
     if (n === 1) return Promise.resolve(session.uploadUrl);
