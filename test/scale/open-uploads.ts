@@ -30,7 +30,10 @@ export function classifyOpenUploads(open: OpenUpload[], traffic: Traffic, killed
   return { left, cutOffAtInit };
 }
 
-/** Whether the open uploads are only what the kills could not help: none lost, at most one per kill cut off at its init. */
-export function onlyCutOffByKills(o: OpenUploads, kills: number): boolean {
-  return o.left.length === 0 && o.cutOffAtInit.length <= kills;
+/**
+ * Whether the open uploads are only what the kills could not help: none lost, and no more cut
+ * off at their init than there were kills (each kill cuts off at most the init it lands in).
+ */
+export function onlyCutOffByKills(left: number, cutOffAtInit: number, kills: number): boolean {
+  return left === 0 && cutOffAtInit <= kills;
 }

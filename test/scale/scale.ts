@@ -291,7 +291,7 @@ async function main(): Promise<number> {
       ['no Version without its movie', site.movieLess === 0, `${site.movieLess} movie-less Version(s)`],
       // But one the kill cut off between the site opening it and the worker recording it, which
       // nothing over REST can list or abort (open-uploads.ts).
-      ['no multipart upload left open', onlyCutOffByKills(open, 1), `${open.left.length} open: ${JSON.stringify(open.left)}; cut off at the init: ${JSON.stringify(open.cutOffAtInit)}`],
+      ['no multipart upload left open', onlyCutOffByKills(open.left.length, open.cutOffAtInit.length, 1), `${open.left.length} open: ${JSON.stringify(open.left)}; cut off at the init: ${JSON.stringify(open.cutOffAtInit)}`],
       ['every job has a published result', published === movies.size && f.counts.finalFailures.length === 0, `${published} published; final failures: ${JSON.stringify(f.counts.finalFailures.slice(0, 5))}`],
       ['a worker was killed with uploads in flight and restarted', kill !== undefined && kill.interrupted.length > 0, JSON.stringify(kill && { ...kill, uploadsBefore: undefined })],
       // The kill waits until the victim's state records a stored part, so there is something to resume.

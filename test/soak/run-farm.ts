@@ -22,7 +22,7 @@ import { eachLimited } from './pool.js';
 import { soakFaultRates } from './site.js';
 import { savedUploads } from '../scale/resume-states.js';
 import { Traffic } from '../scale/traffic.js';
-import { classifyOpenUploads } from '../scale/open-uploads.js';
+import { classifyOpenUploads, onlyCutOffByKills } from '../scale/open-uploads.js';
 
 /** What a kill cost: the jobs it interrupted and the bytes sent for them after the restart. */
 export interface KillReport {
@@ -77,7 +77,7 @@ export interface FarmResult {
 /** Whether a farm result is a full pass. */
 export function isFarmClean(r: FarmResult, expectedKills: number): boolean {
   return r.published === r.jobs && r.versions === r.jobs && r.byteExact === r.jobs && r.movieLessVersions === 0 && r.duplicateVersions === 0
-    && r.duplicateAttachments === 0 && r.orphanMultipart === 0 && r.openCutOffAtInit <= expectedKills && r.kills.length === expectedKills && r.failed.length === 0
+    && r.duplicateAttachments === 0 && onlyCutOffByKills(r.orphanMultipart, r.openCutOffAtInit, expectedKills) && r.kills.length === expectedKills && r.failed.length === 0
     && r.kills.every((k) => k.savedPartsResent === 0 && k.startedOver === 0);
 }
 
