@@ -7,7 +7,8 @@ export function renderSection(report: BenchReport, kept: string[] = []): string 
   return [
     '`npm run bench` measures the client against the baselines and the tools a user would otherwise',
     'have, on loopback against the emulator (run in a child process; P10 against a local radosgw).',
-    'Each measure runs ours and the baseline alternately, at least 3 times each, and reports the medians; the ratios are the',
+    'Each measure runs ours and the baseline alternately, at least 3 times each (P4 9 and P11 5, whose samples vary more than',
+    'what they measure), and reports the medians; the ratios are the',
     'result, not the absolute times. One JSON line per measure goes to stdout; the machine results',
     'are in [`bench/results/latest.json`](bench/results/latest.json). Options: measure ids (`npm run bench -- P1 P4`, or `--only P1,P4`),',
     '`--quick` (smaller sizes, smoke run; writes nothing unless `--write`), `--runs N`, `--no-chart`,',
