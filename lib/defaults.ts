@@ -21,9 +21,10 @@ export const DEFAULT_NODE_TRANSFER_TIMEOUT = 60 * 60 * 1000;
  * Defaults of the Node-RED nodes that are not library options: how many messages an upload or
  * download node handles at once (the rest wait in order), and how long a closing node waits for
  * the messages it aborted to settle (a multipart abort included) and a closing site node for the
- * calls in flight (ms).
+ * calls in flight, and how long a request for an HTTP-in endpoint is held while Node-RED starts
+ * or redeploys its flows before it is answered 503 (ms).
  */
-export const NODE_DEFAULTS = Object.freeze({ concurrentTransfers: 2, closeWait: 1000, siteCloseWait: 2000 });
+export const NODE_DEFAULTS = Object.freeze({ concurrentTransfers: 2, closeWait: 1000, siteCloseWait: 2000, httpStartHold: 10_000 });
 
 /** Defaults of {@link ShotGridClient} options and of its transfer calls (ms and bytes). */
 export const LIBRARY_DEFAULTS = Object.freeze({

@@ -14,6 +14,7 @@ import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { ClientLeases, type SiteHandle } from './shared/site-client.js';
 import { buildClientOptions, proxyHasUserInfo, SITE_CREDENTIALS, type SiteConfig, type SiteCredentials } from './shared/site-options.js';
 import { registerSchemaRoute } from './shared/schema-route.js';
+import { holdHttpWhileFlowsStart } from './shared/http-start-hold.js';
 import { registerTestRoute, type StoredSite } from './shared/test-connection.js';
 import { tlsCa } from './shared/site-tls.js';
 
@@ -111,8 +112,12 @@ const siteModule = function (RED: NodeAPI): void {
     settings: {
       shotgridSiteRequestTimeout: { value: LIBRARY_DEFAULTS.timeouts.headers, exportable: false },
       shotgridSiteMaxConnections: { value: LIBRARY_DEFAULTS.maxConnections, exportable: false },
+      shotgridSiteHttpStartHold: { value: LIBRARY_DEFAULTS.node.httpStartHold, exportable: false },
     },
   });
+  // Here, at registration, the runtime is not listening yet: the hold is in place before the
+  // first request can arrive.
+  holdHttpWhileFlowsStart(RED, numberSetting(RED, 'shotgridSiteHttpStartHold', LIBRARY_DEFAULTS.node.httpStartHold));
   registerTestRoute(RED);
   registerSchemaRoute(RED);
 };

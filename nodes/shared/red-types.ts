@@ -71,6 +71,8 @@ export interface NodeAPI {
     registerType(type: string, constructor: (this: never, def: never) => void, options?: RegisterOptions): void;
     getNode(id: string): object | null;
     getCredentials?(id: string): Record<string, string | undefined> | undefined;
+    /** Every node of the loaded flow configuration; throws before the flows file is read. */
+    eachNode?(callback: (node: NodeDef) => void): void;
   };
   util: {
     evaluateNodeProperty(value: unknown, type: string, node: object, msg: NodeMessage | undefined, callback: (err: Error | null | undefined, result?: unknown) => void): unknown;
@@ -79,6 +81,14 @@ export interface NodeAPI {
   settings: Record<string, unknown>;
   httpAdmin: {
     post(path: string, ...handlers: AdminHandler[]): void;
+  };
+  /** The express app HTTP-in routes are added to (absent when `httpNodeRoot` is false). */
+  httpNode?: {
+    use(handler: (req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => void): void;
+  };
+  /** The runtime's events (`flows:stopping`, `flows:started`, …). */
+  events?: {
+    on(event: string, listener: (...args: unknown[]) => void): void;
   };
   auth: {
     needsPermission(permission: string): AdminHandler;

@@ -26,6 +26,11 @@ export interface FarmOptions {
   settings?: Record<string, unknown>;
   /** Each line Node-RED prints (default: kept for {@link FarmNodeRed.logs} only). */
   log?: (line: string) => void;
+  /**
+   * Reading the flows file takes this much longer (a storage module wrapping Node-RED's own):
+   * Node-RED listens before it has read and started its flows, and this widens that moment.
+   */
+  flowsLoadDelayMs?: number;
 }
 
 /** A farm's Node-RED running example 1. */
@@ -34,6 +39,8 @@ export interface FarmNodeRed {
   endpoint: string;
   /** Starts Node-RED (again) and waits for its flows. */
   start(): Promise<void>;
+  /** Its HTTP port (listening once `start()` has begun, flows or not). */
+  port: number;
   /** SIGKILL: a crash, a host losing power. */
   kill(): Promise<void>;
   /** SIGINT, then SIGKILL after 10 s. */
@@ -94,7 +101,17 @@ export async function farmNodeRed(o: FarmOptions): Promise<FarmNodeRed> {
     shotgridThumbnailWaitInterval: 50,
     ...o.settings,
   };
-  writeFileSync(join(o.userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  let settingsJs = `module.exports = ${JSON.stringify(settings, null, 2)};\n`;
+  if (o.flowsLoadDelayMs !== undefined) {
+    const ownStorage = require.resolve('@node-red/runtime/lib/storage/localfilesystem', { paths: [nodeRedDir()] });
+    writeFileSync(join(o.userDir, 'slow-storage.js'), [
+      `const own = require(${JSON.stringify(ownStorage)});`,
+      `module.exports = { ...own, getFlows: () => new Promise((r) => setTimeout(r, ${o.flowsLoadDelayMs})).then(() => own.getFlows()) };`,
+      '',
+    ].join('\n'));
+    settingsJs = `module.exports = { ...${JSON.stringify(settings, null, 2)}, storageModule: require('./slow-storage.js') };\n`;
+  }
+  writeFileSync(join(o.userDir, 'settings.js'), settingsJs);
   writeFileSync(join(o.userDir, 'flows.json'), JSON.stringify(exampleFlow(o.root), null, 2));
   writeFileSync(join(o.userDir, 'flows_cred.json'), JSON.stringify({ 'sgflow-site': o.site.credentials }));
 
@@ -129,6 +146,7 @@ export async function farmNodeRed(o: FarmOptions): Promise<FarmNodeRed> {
 
   return {
     endpoint: `http://127.0.0.1:${port}/farm/job-finished`,
+    port,
     start,
     async kill() {
       child?.kill('SIGKILL');

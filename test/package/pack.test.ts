@@ -15,8 +15,13 @@ import { pathToFileURL } from 'node:url';
 
 const root = process.env.SG_ROOT ?? process.cwd();
 const out = process.env.SG_OUT ?? join(root, 'dist');
-/** Packed size bound: 343 kB with maps and node typings before, ~300 kB without (the emulator is ~40 %). */
-const MAX_PACKED_BYTES = 400_000;
+/**
+ * Packed size bound: 343 kB with maps and node typings before, ~300 kB without (the emulator is
+ * ~40 %); ~402 kB at 0.1.0's last features (the README alone ~20 kB packed). What must not be
+ * shipped (maps, sources, tests, node typings) is checked file by file below; this catches the
+ * rest, such as a data file or a build left in a shipped folder.
+ */
+const MAX_PACKED_BYTES = 450_000;
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 
 interface PackResult {

@@ -1,0 +1,126 @@
+/**
+ * Holds the requests for HTTP-in endpoints that arrive while Node-RED is starting or
+ * redeploying its flows, instead of letting them fall through to Express's 404.
+ *
+ * Node-RED listens before its flows have started (and a deploy stops and restarts HTTP-in
+ * nodes), so for a moment after every restart a farm's delivery for a configured endpoint is
+ * answered `404 Cannot POST …`. A farm reads a 4xx as "this job is wrong, do not retry" (the
+ * example flows answer 404 for an unknown shot), so a job interrupted by the restart was
+ * dropped for good, its Version left without its movie (found by the soak's farm leg). Held,
+ * the request goes on to the endpoint once the flows have started; a start that takes longer
+ * than the hold is answered `503` with `Retry-After`, which farms retry.
+ *
+ * Only requests for an HTTP-in node of the flows being started are held (and, in the instant
+ * before the flows file is read, every request); anything else goes straight on.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeAPI } from './red-types.js';
+
+/** An HTTP-in endpoint of the flow configuration: its method and its path's segments. */
+export interface Endpoint {
+  method: string;
+  segments: string[];
+}
+
+type Middleware = (req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => void;
+
+/** The apps a hold is installed on (each Node-RED runtime has one `httpNode`). */
+const installed = new WeakSet<object>();
+
+/** Seconds a farm is told to wait when the flows did not start within the hold. */
+const RETRY_AFTER_S = 5;
+
+/** The HTTP-in endpoints of the loaded flow configuration; `undefined` before it is loaded. */
+function configuredEndpoints(RED: NodeAPI): Endpoint[] | undefined {
+  const found: Endpoint[] = [];
+  try {
+    RED.nodes.eachNode?.((n) => {
+      if (n.type !== 'http in' || typeof n.url !== 'string') return;
+      found.push(httpInEndpoint(n.url, String(n.method ?? 'get')));
+    });
+  } catch {
+    // No flow configuration yet: the runtime reads the flows file after it starts listening.
+    return undefined;
+  }
+  return found;
+}
+
+function pathSegments(path: string): string[] {
+  return path.toLowerCase().split('/').filter((s) => s !== '');
+}
+
+/** An HTTP-in node's endpoint from its `url` and `method` properties. */
+export function httpInEndpoint(url: string, method: string): Endpoint {
+  return { method: method.toUpperCase(), segments: pathSegments(url) };
+}
+
+/**
+ * Whether a request for `path` would reach the endpoint, by Express's matching as far as HTTP-in
+ * URLs use it: `:name` is one segment (`:name?` maybe none), `*` the rest; case and a trailing
+ * slash do not count; HEAD reaches GET.
+ */
+export function endpointMatches(endpoint: Endpoint, method: string, path: string): boolean {
+  return matches(endpoint, method.toUpperCase(), pathSegments(path));
+}
+
+function matches(endpoint: Endpoint, method: string, segments: string[]): boolean {
+  if (endpoint.method !== method && !(endpoint.method === 'GET' && method === 'HEAD')) return false;
+  for (let i = 0; i < endpoint.segments.length; i++) {
+    const want = endpoint.segments[i]!;
+    if (want === '*' || want.endsWith('*')) return true;
+    const got = segments[i];
+    if (got === undefined) return want.startsWith(':') && want.endsWith('?');
+    if (!want.startsWith(':') && want !== got) return false;
+  }
+  return segments.length === endpoint.segments.length;
+}
+
+/**
+ * Installs the hold on `RED.httpNode` once per runtime; `holdMs` 0 leaves HTTP-in as Node-RED
+ * has it. Call from a node module's registration, which runs before the runtime listens.
+ */
+export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
+  const app = RED.httpNode;
+  const events = RED.events;
+  if (!(holdMs > 0) || !app || !events || installed.has(app)) return;
+  installed.add(app);
+
+  // Registered while the runtime starts, the flows are not loaded yet; installed from the
+  // palette into a running Node-RED, they are running already.
+  let starting = configuredEndpoints(RED) === undefined;
+  const waiting = new Set<() => void>();
+  events.on('flows:stopping', () => {
+    starting = true;
+  });
+  events.on('flows:started', () => {
+    starting = false;
+    for (const release of [...waiting]) release();
+  });
+
+  const hold: Middleware = (req, res, next) => {
+    if (!starting) return next();
+    const endpoints = configuredEndpoints(RED);
+    const segments = pathSegments(req.path ?? new URL(req.url ?? '/', 'http://x').pathname);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (endpoints && !endpoints.some((e) => matches(e, method, segments))) return next();
+    const release = (): void => {
+      waiting.delete(release);
+      clearTimeout(timer);
+      res.off('close', gone);
+      if (!starting) return next();
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
+      res.end('Node-RED is starting its flows; try again shortly.\n');
+    };
+    // The caller gave up: nothing to answer.
+    const gone = (): void => {
+      waiting.delete(release);
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(release, holdMs);
+    timer.unref();
+    waiting.add(release);
+    res.once('close', gone);
+  };
+  app.use(hold);
+}
