@@ -24,8 +24,14 @@ export interface Endpoint {
 
 type Middleware = (req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => void;
 
-/** The apps a hold is installed on (each Node-RED runtime has one `httpNode`). */
+/** The apps a hold is installed on (a runtime has one `httpNode`; the test helper makes one per load). */
 const installed = new WeakSet<object>();
+
+/**
+ * Whether the flows are starting, followed on the runtime's events once per process (they are
+ * one emitter however many apps there are), and the held requests' releases.
+ */
+const flows = { starting: true, waiting: new Set<() => void>(), watched: new WeakSet<object>() };
 
 /** Seconds a farm is told to wait when the flows did not start within the hold. */
 const RETRY_AFTER_S = 5;
@@ -85,20 +91,23 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
   if (!(holdMs > 0) || !app || !events || installed.has(app)) return;
   installed.add(app);
 
-  // Registered while the runtime starts, the flows are not loaded yet; installed from the
-  // palette into a running Node-RED, they are running already.
-  let starting = configuredEndpoints(RED) === undefined;
-  const waiting = new Set<() => void>();
-  events.on('flows:stopping', () => {
-    starting = true;
-  });
-  events.on('flows:started', () => {
-    starting = false;
-    for (const release of [...waiting]) release();
-  });
+  if (!flows.watched.has(events)) {
+    flows.watched.add(events);
+    // Registered while the runtime starts, the flows are not loaded yet; installed from the
+    // palette into a running Node-RED, they are running already.
+    flows.starting = configuredEndpoints(RED) === undefined;
+    events.on('flows:stopping', () => {
+      flows.starting = true;
+    });
+    events.on('flows:started', () => {
+      flows.starting = false;
+      for (const release of [...flows.waiting]) release();
+    });
+  }
+  const { waiting } = flows;
 
   const hold: Middleware = (req, res, next) => {
-    if (!starting) return next();
+    if (!flows.starting) return next();
     const endpoints = configuredEndpoints(RED);
     const segments = pathSegments(req.path ?? new URL(req.url ?? '/', 'http://x').pathname);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -107,7 +116,7 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
       waiting.delete(release);
       clearTimeout(timer);
       res.off('close', gone);
-      if (!starting) return next();
+      if (!flows.starting) return next();
       if (res.headersSent || res.destroyed) return;
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
       res.end('Node-RED is starting its flows; try again shortly.\n');

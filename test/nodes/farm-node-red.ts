@@ -31,6 +31,11 @@ export interface FarmOptions {
    * Node-RED listens before it has read and started its flows, and this widens that moment.
    */
   flowsLoadDelayMs?: number;
+  /** Serves the admin API (deploys) under this path; default none. */
+  adminRoot?: string;
+  /** More node folders (test node types) and nodes added to the example's tab. */
+  extraNodesDir?: string;
+  extraFlowNodes?: FlowNode[];
 }
 
 /** A farm's Node-RED running example 1. */
@@ -90,9 +95,9 @@ export async function farmNodeRed(o: FarmOptions): Promise<FarmNodeRed> {
     flowFile: 'flows.json',
     // Unencrypted credentials: the file is the test's own, in a throw-away folder.
     credentialSecret: false,
-    nodesDir: [nodesDir],
+    nodesDir: [nodesDir, ...(o.extraNodesDir ? [o.extraNodesDir] : [])],
     fileWorkingDirectory: o.mediaDir,
-    httpAdminRoot: false,
+    httpAdminRoot: o.adminRoot ?? false,
     disableEditor: true,
     telemetry: { enabled: false, updateNotification: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
@@ -112,7 +117,8 @@ export async function farmNodeRed(o: FarmOptions): Promise<FarmNodeRed> {
     settingsJs = `module.exports = { ...${JSON.stringify(settings, null, 2)}, storageModule: require('./slow-storage.js') };\n`;
   }
   writeFileSync(join(o.userDir, 'settings.js'), settingsJs);
-  writeFileSync(join(o.userDir, 'flows.json'), JSON.stringify(exampleFlow(o.root), null, 2));
+  const extra = (o.extraFlowNodes ?? []).map((n) => ({ ...n, z: 'farm-tab' }));
+  writeFileSync(join(o.userDir, 'flows.json'), JSON.stringify([...exampleFlow(o.root), ...extra], null, 2));
   writeFileSync(join(o.userDir, 'flows_cred.json'), JSON.stringify({ 'sgflow-site': o.site.credentials }));
 
   const lines: string[] = [];

@@ -4,11 +4,13 @@
  * wrong" and never retries (the soak's farm leg lost a job that way after a restart). Example 1
  * in a whole Node-RED (child process) whose flows file takes 1.5 s to read: a delivery in that
  * moment is held and answered by the flow once it runs; with a shorter hold it is answered 503
- * with Retry-After; with the hold turned off it gets the 404 (so the test can fail).
+ * with Retry-After; with the hold turned off it gets the 404 (so the test can fail). The same
+ * during a full deploy from the editor, made long by a test node that takes 1.5 s to close: the
+ * endpoint's delivery is held, another path is not.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
@@ -18,6 +20,7 @@ import { startSite } from './harness.js';
 
 const root = process.env.SG_ROOT ?? join(__dirname, '..', '..', '..');
 const LOAD_DELAY_MS = 1500;
+const CLOSE_MS = 1500;
 
 let emulator: Emulator;
 let dir: string;
@@ -91,6 +94,60 @@ test('with the hold off (shotgridSiteHttpStartHold 0), Node-RED answers 404 whil
   const answers = await answersDuringStart('no-hold', { shotgridSiteHttpStartHold: 0 });
   assert.ok(answers.some((a) => a.status === 404), JSON.stringify(answers.map((a) => a.status)));
   assert.equal(answers.at(-1)!.status, 400);
+});
+
+/** A node type that takes CLOSE_MS to close: a deploy's stop lasts that long. */
+function slowCloseNodes(): string {
+  const nodes = join(dir, 'slow-close-node');
+  mkdirSync(nodes, { recursive: true });
+  writeFileSync(join(nodes, 'slow-close.js'), [
+    'module.exports = function (RED) {',
+    '  function SlowClose(config) { RED.nodes.createNode(this, config); this.on("close", (done) => setTimeout(done, config.ms)); }',
+    '  RED.nodes.registerType("slow-close", SlowClose);',
+    '};',
+    '',
+  ].join('\n'));
+  writeFileSync(join(nodes, 'slow-close.html'), '<script type="text/javascript">RED.nodes.registerType("slow-close",{category:"function",defaults:{ms:{value:1500}},inputs:0,outputs:0});</script>\n');
+  return nodes;
+}
+
+/** During a full deploy of the same flows: the answer to an empty job and to a path no flow has. */
+async function answersDuringDeploy(name: string, settings: Record<string, unknown>): Promise<{ job: Answer; other: Answer; deployed: number }> {
+  const farm = await farmNodeRed({
+    root, site: emulator, userDir: join(dir, name), mediaDir: join(dir, 'media'), settings,
+    adminRoot: '/admin', extraNodesDir: slowCloseNodes(), extraFlowNodes: [{ id: 'slow-close-1', type: 'slow-close', ms: CLOSE_MS }],
+  });
+  await farm.start();
+  try {
+    const admin = `http://127.0.0.1:${farm.port}/admin/flows`;
+    const flowsNow = (await (await fetch(admin)).json()) as unknown[];
+    const deploy = fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
+    // The stop is under way (the HTTP-in route is gone) and lasts CLOSE_MS.
+    await new Promise((r) => setTimeout(r, 300));
+    const ask = async (url: string): Promise<Answer> => {
+      const sent = Date.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Date.now() - sent };
+    };
+    const [job, other] = await Promise.all([ask(farm.endpoint), ask(`http://127.0.0.1:${farm.port}/no/such/endpoint`)]);
+    return { job, other, deployed: (await deploy).status };
+  } finally {
+    await farm.stop();
+  }
+}
+
+test('a delivery during a full deploy is held until the new flows run; a path no flow has is not held', async () => {
+  const { job, other, deployed } = await answersDuringDeploy('deploy-held', {});
+  assert.equal(deployed, 204);
+  assert.equal(job.status, 400, JSON.stringify(job));
+  assert.ok(job.ms >= 500, `held while the flows stopped and started (${job.ms} ms)`);
+  assert.equal(other.status, 404);
+  assert.ok(other.ms < 500, `not held (${other.ms} ms)`);
+});
+
+test('with the hold off, a delivery during a full deploy is answered 404', async () => {
+  const { job } = await answersDuringDeploy('deploy-no-hold', { shotgridSiteHttpStartHold: 0 });
+  assert.equal(job.status, 404, JSON.stringify(job));
 });
 
 test('which requests an HTTP-in endpoint takes, as Express matches them', () => {
