@@ -109,7 +109,9 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
   const hold: Middleware = (req, res, next) => {
     if (!flows.starting) return next();
     const endpoints = configuredEndpoints(RED);
-    const segments = pathSegments(req.path ?? new URL(req.url ?? '/', 'http://x').pathname);
+    // The path only: a query string may carry a token, and it is logged below.
+    const path = req.path ?? new URL(req.url ?? '/', 'http://x').pathname;
+    const segments = pathSegments(path);
     const method = (req.method ?? 'GET').toUpperCase();
     if (endpoints && !endpoints.some((e) => matches(e, method, segments))) return next();
     const release = (): void => {
@@ -118,6 +120,7 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
       res.off('close', gone);
       if (!flows.starting) return next();
       if (res.headersSent || res.destroyed) return;
+      RED.log?.warn(`${method} ${path}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows did not start within ${holdMs} ms (shotgridSiteHttpStartHold)`);
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
       res.end('Node-RED is starting its flows; try again shortly.\n');
     };

@@ -86,6 +86,10 @@ export interface NodeAPI {
   httpNode?: {
     use(handler: (req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => void): void;
   };
+  /** The runtime's log (what the console and log handlers get). */
+  log?: {
+    warn(message: string): void;
+  };
   /** The runtime's events (`flows:stopping`, `flows:started`, …). */
   events?: {
     on(event: string, listener: (...args: unknown[]) => void): void;

@@ -47,7 +47,7 @@ interface Answer {
  * Starts Node-RED with a slow flows load and posts an empty job to example 1's endpoint every
  * 10 ms from the moment it listens until the flow answers it (400): every answer, in order.
  */
-async function answersDuringStart(name: string, settings: Record<string, unknown>): Promise<Answer[]> {
+async function answersDuringStart(name: string, settings: Record<string, unknown>): Promise<{ answers: Answer[]; logs: string }> {
   const farm = await farmNodeRed({ root, site: emulator, userDir: join(dir, name), mediaDir: join(dir, 'media'), settings, flowsLoadDelayMs: LOAD_DELAY_MS });
   const answers: Answer[] = [];
   const starting = farm.start();
@@ -68,11 +68,11 @@ async function answersDuringStart(name: string, settings: Record<string, unknown
   } finally {
     await farm.stop();
   }
-  return answers;
+  return { answers, logs: farm.logs() };
 }
 
 test('a delivery while Node-RED starts its flows is held, then answered by the flow: never 404', async () => {
-  const answers = await answersDuringStart('held', {});
+  const { answers } = await answersDuringStart('held', {});
   assert.deepEqual(answers.map((a) => a.status), [400], JSON.stringify(answers));
   assert.match(answers[0]!.text, /shot/i, 'the flow itself answered (the empty job has no shot)');
   // Sent as soon as Node-RED listened, well before its flows file was read.
@@ -80,7 +80,7 @@ test('a delivery while Node-RED starts its flows is held, then answered by the f
 });
 
 test('a start longer than the hold: the delivery is answered 503 with Retry-After, which a farm retries', async () => {
-  const answers = await answersDuringStart('short-hold', { shotgridSiteHttpStartHold: 300 });
+  const { answers, logs } = await answersDuringStart('short-hold', { shotgridSiteHttpStartHold: 300 });
   const refused = answers.filter((a) => a.status === 503);
   assert.ok(refused.length >= 1, JSON.stringify(answers));
   assert.equal(refused[0]!.retryAfter, '5');
@@ -88,10 +88,11 @@ test('a start longer than the hold: the delivery is answered 503 with Retry-Afte
   assert.ok(refused[0]!.ms >= 250, `held for the hold first (${refused[0]!.ms} ms)`);
   assert.ok(!answers.some((a) => a.status === 404), JSON.stringify(answers));
   assert.equal(answers.at(-1)!.status, 400, 'then the flow answers');
+  assert.match(logs, /POST \/farm\/job-finished: answered 503 \(Retry-After 5 s\), the flows did not start within 300 ms/, 'said in the log');
 });
 
 test('with the hold off (shotgridSiteHttpStartHold 0), Node-RED answers 404 while its flows start', async () => {
-  const answers = await answersDuringStart('no-hold', { shotgridSiteHttpStartHold: 0 });
+  const { answers } = await answersDuringStart('no-hold', { shotgridSiteHttpStartHold: 0 });
   assert.ok(answers.some((a) => a.status === 404), JSON.stringify(answers.map((a) => a.status)));
   assert.equal(answers.at(-1)!.status, 400);
 });
