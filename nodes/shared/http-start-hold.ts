@@ -11,7 +11,9 @@
  * than the hold is answered `503` with `Retry-After`, which farms retry.
  *
  * Only requests for an HTTP-in node of the flows being started are held (and, in the instant
- * before the flows file is read, every request); anything else goes straight on.
+ * before the flows file is read, every request); anything else goes straight on. A request the
+ * flows were still handling when a full deploy (or a shutdown) stopped them is answered 503 too:
+ * no node is left to answer it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI } from './red-types.js';
@@ -31,7 +33,16 @@ const installed = new WeakSet<object>();
  * Whether the flows are starting, followed on the runtime's events once per process (they are
  * one emitter however many apps there are), and the held requests' releases.
  */
-const flows = { starting: true, waiting: new Set<() => void>(), watched: new WeakSet<object>() };
+const flows = {
+  starting: true,
+  waiting: new Set<() => void>(),
+  watched: new WeakSet<object>(),
+  /** The endpoints of the running flows (read when they start: a request does not walk the flows). */
+  endpoints: [] as Endpoint[],
+  /** Requests handed to an endpoint and not answered yet. */
+  inFlight: new Set<{ res: ServerResponse; method: string; path: string }>(),
+  log: undefined as NodeAPI['log'],
+};
 
 /** Seconds a farm is told to wait when the flows did not start within the hold. */
 const RETRY_AFTER_S = 5;
@@ -95,30 +106,57 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
     flows.watched.add(events);
     // Registered while the runtime starts, the flows are not loaded yet; installed from the
     // palette into a running Node-RED, they are running already.
-    flows.starting = configuredEndpoints(RED) === undefined;
+    const loaded = configuredEndpoints(RED);
+    flows.starting = loaded === undefined;
+    flows.endpoints = loaded ?? [];
     events.on('flows:stopping', () => {
       flows.starting = true;
     });
     events.on('flows:started', () => {
       flows.starting = false;
+      flows.endpoints = configuredEndpoints(RED) ?? [];
       for (const release of [...flows.waiting]) release();
     });
+    // After a full stop (a full deploy, a shutdown) no node is left to answer a request the old
+    // flows were handling: the farm would wait for its own timeout. Told 503, it sends the job
+    // again at once, to the new flows (the upload resumes). A partial deploy leaves running
+    // nodes that may still answer, so nothing is done then.
+    events.on('flows:stopped', (event: unknown) => {
+      if ((event as { type?: unknown } | undefined)?.type !== 'full' || flows.inFlight.size === 0) return;
+      const cut = [...flows.inFlight].filter(({ res }) => !res.headersSent && !res.destroyed);
+      flows.inFlight.clear();
+      for (const { res } of cut) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
+        res.end('Node-RED stopped its flows while handling this request; send it again.\n');
+      }
+      if (cut.length > 0) flows.log?.warn(`${cut.map(({ method, path }) => `${method} ${path}`).join(', ')}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows were stopped while handling them`);
+    });
   }
+  flows.log = RED.log;
   const { waiting } = flows;
 
+  /** Hands a request for an endpoint on to its route, followed until it is answered. */
+  const handOn = (res: ServerResponse, method: string, path: string, next: () => void): void => {
+    const entry = { res, method, path };
+    flows.inFlight.add(entry);
+    res.once('close', () => flows.inFlight.delete(entry));
+    next();
+  };
+
   const hold: Middleware = (req, res, next) => {
-    if (!flows.starting) return next();
-    const endpoints = configuredEndpoints(RED);
     // The path only: a query string may carry a token, and it is logged below.
     const path = req.path ?? new URL(req.url ?? '/', 'http://x').pathname;
     const segments = pathSegments(path);
     const method = (req.method ?? 'GET').toUpperCase();
-    if (endpoints && !endpoints.some((e) => matches(e, method, segments))) return next();
+    const isEndpoint = (endpoints: Endpoint[]): boolean => endpoints.some((e) => matches(e, method, segments));
+    if (!flows.starting) return isEndpoint(flows.endpoints) ? handOn(res, method, path, next) : next();
+    const endpoints = configuredEndpoints(RED);
+    if (endpoints && !isEndpoint(endpoints)) return next();
     const release = (): void => {
       waiting.delete(release);
       clearTimeout(timer);
       res.off('close', gone);
-      if (!flows.starting) return next();
+      if (!flows.starting) return handOn(res, method, path, next);
       if (res.headersSent || res.destroyed) return;
       RED.log?.warn(`${method} ${path}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows did not start within ${holdMs} ms (shotgridSiteHttpStartHold)`);
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });

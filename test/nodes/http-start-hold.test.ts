@@ -6,7 +6,8 @@
  * moment is held and answered by the flow once it runs; with a shorter hold it is answered 503
  * with Retry-After; with the hold turned off it gets the 404 (so the test can fail). The same
  * during a full deploy from the editor, made long by a test node that takes 1.5 s to close: the
- * endpoint's delivery is held, another path is not.
+ * endpoint's delivery is held, another path is not. And a delivery the flows were handling when
+ * a full deploy stopped them is answered 503 at once (it used to wait for the farm's timeout).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
+import { ShotGridClient } from '../../lib/index.js';
 import { endpointMatches, httpInEndpoint } from '../../nodes/shared/http-start-hold.js';
 import { farmNodeRed } from './farm-node-red.js';
 import { startSite } from './harness.js';
@@ -149,6 +151,48 @@ test('a delivery during a full deploy is held until the new flows run; a path no
 test('with the hold off, a delivery during a full deploy is answered 404', async () => {
   const { job } = await answersDuringDeploy('deploy-no-hold', { shotgridSiteHttpStartHold: 0 });
   assert.equal(job.status, 404, JSON.stringify(job));
+});
+
+test('a delivery the flows were uploading when a full deploy stopped them is answered 503 at once; sent again, it publishes', async () => {
+  // Its own site: storage at 2 MiB/s per connection, so a 12 MiB movie takes ~6 s to send.
+  const site = await startSite({ shaping: { storageBandwidth: 2 * 1024 * 1024 } });
+  const sg = new ShotGridClient({ site: site.url, auth: { scriptName: site.credentials.scriptName, scriptKey: site.credentials.scriptKey } });
+  const studio = join(dir, 'deploy-studio');
+  mkdirSync(join(studio, 'media'), { recursive: true });
+  writeFileSync(join(studio, 'media', 'bbb_010_0010_comp_v301.mov'), Buffer.alloc(12 * 1024 * 1024, 7));
+  await sg.create('LocalStorage', { code: 'farm media', linux_path: studio, mac_path: studio });
+  const farm = await farmNodeRed({ root, site, userDir: join(dir, 'deploy-in-flight'), mediaDir: studio, adminRoot: '/admin' });
+  await farm.start();
+  try {
+    const job = JSON.stringify({ shot: 'bbb_010_0010', movie: 'media/bbb_010_0010_comp_v301.mov', frames: '1001-1100' });
+    const post = async (): Promise<Answer & { at: number }> => {
+      const sent = Date.now();
+      const res = await fetch(farm.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: job });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Date.now() - sent, at: Date.now() };
+    };
+    const first = post();
+    await new Promise((r) => setTimeout(r, 2000));
+    const admin = `http://127.0.0.1:${farm.port}/admin/flows`;
+    const flowsNow = (await (await fetch(admin)).json()) as unknown[];
+    const deployedAt = Date.now();
+    const deploy = await fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
+    assert.equal(deploy.status, 204);
+    const cut = await Promise.race([first, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+    assert.ok(cut, `the first delivery got no answer within 10 s of the deploy:\n${farm.logs()}`);
+    assert.equal(cut.status, 503, JSON.stringify(cut));
+    assert.equal(cut.retryAfter, '5');
+    assert.ok(cut.at - deployedAt < 5000, `answered ${cut.at - deployedAt} ms after the deploy`);
+    const again = await post();
+    assert.equal(again.status, 200, JSON.stringify(again));
+    assert.equal((JSON.parse(again.text) as { status: string }).status, 'published');
+    const versions = await sg.find('Version', [['code', 'is', 'bbb_010_0010_comp_v301']], { fields: ['sg_uploaded_movie'] });
+    assert.equal(versions.length, 1);
+    assert.ok(versions[0]!.sg_uploaded_movie, 'the Version holds the movie');
+  } finally {
+    await farm.stop();
+    await sg.close();
+    await site.close();
+  }
 });
 
 test('which requests an HTTP-in endpoint takes, as Express matches them', () => {
