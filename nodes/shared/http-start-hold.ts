@@ -47,6 +47,12 @@ const flows = {
 /** Seconds a farm is told to wait when the flows did not start within the hold. */
 const RETRY_AFTER_S = 5;
 
+/** 503 with Retry-After: what farms retry. */
+function answerRetryLater(res: ServerResponse, text: string): void {
+  res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
+  res.end(`${text}\n`);
+}
+
 /** The HTTP-in endpoints of the loaded flow configuration; `undefined` before it is loaded. */
 function configuredEndpoints(RED: NodeAPI): Endpoint[] | undefined {
   const found: Endpoint[] = [];
@@ -84,8 +90,8 @@ function matches(endpoint: Endpoint, method: string, segments: string[]): boolea
   if (endpoint.method !== method && !(endpoint.method === 'GET' && method === 'HEAD')) return false;
   for (let i = 0; i < endpoint.segments.length; i++) {
     const want = endpoint.segments[i]!;
-    if (want === '*' || want.endsWith('*')) return true;
     const got = segments[i];
+    if (want.endsWith('*')) return (got ?? '').startsWith(want.slice(0, -1));
     if (got === undefined) return want.startsWith(':') && want.endsWith('?');
     if (!want.startsWith(':') && want !== got) return false;
   }
@@ -125,10 +131,7 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
       if ((event as { type?: unknown } | undefined)?.type !== 'full' || flows.inFlight.size === 0) return;
       const cut = [...flows.inFlight].filter(({ res }) => !res.headersSent && !res.destroyed);
       flows.inFlight.clear();
-      for (const { res } of cut) {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
-        res.end('Node-RED stopped its flows while handling this request; send it again.\n');
-      }
+      for (const { res } of cut) answerRetryLater(res, 'Node-RED stopped its flows while handling this request; send it again.');
       if (cut.length > 0) flows.log?.warn(`${cut.map(({ method, path }) => `${method} ${path}`).join(', ')}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows were stopped while handling them`);
     });
   }
@@ -159,8 +162,7 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
       if (!flows.starting) return handOn(res, method, path, next);
       if (res.headersSent || res.destroyed) return;
       RED.log?.warn(`${method} ${path}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows did not start within ${holdMs} ms (shotgridSiteHttpStartHold)`);
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
-      res.end('Node-RED is starting its flows; try again shortly.\n');
+      answerRetryLater(res, 'Node-RED is starting its flows; try again shortly.');
     };
     // The caller gave up: nothing to answer.
     const gone = (): void => {

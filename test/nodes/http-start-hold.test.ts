@@ -211,4 +211,7 @@ test('which requests an HTTP-in endpoint takes, as Express matches them', () => 
   const files = httpInEndpoint('/files/*', 'get');
   assert.ok(endpointMatches(files, 'GET', '/files/a/b.mov'));
   assert.ok(!endpointMatches(files, 'GET', '/other/a'));
+  const prefix = httpInEndpoint('/take*', 'get');
+  assert.ok(endpointMatches(prefix, 'GET', '/takes/1'));
+  assert.ok(!endpointMatches(prefix, 'GET', '/give'));
 });
