@@ -43,6 +43,23 @@ interface Answer {
   text: string;
   /** From sending the request to its answer. */
   ms: number;
+  /** When the answer came (ms since the epoch). */
+  at: number;
+}
+
+/** POSTs a JSON body and records the answer; rejects when nothing listens. */
+async function post(url: string, body = '{}'): Promise<Answer> {
+  const sent = Date.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const text = await res.text();
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), text, ms: Date.now() - sent, at: Date.now() };
+}
+
+/** Deploys the running flows again, whole (the editor's Deploy ▸ Full), through the admin API. */
+async function deployFull(port: number): Promise<Response> {
+  const admin = `http://127.0.0.1:${port}/admin/flows`;
+  const flowsNow = (await (await fetch(admin)).json()) as unknown[];
+  return fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
 }
 
 /**
@@ -56,11 +73,10 @@ async function answersDuringStart(name: string, settings: Record<string, unknown
   const deadline = Date.now() + 60_000;
   try {
     while (Date.now() < deadline) {
-      const sent = Date.now();
       try {
-        const res = await fetch(farm.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-        answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Date.now() - sent });
-        if (res.status === 400) break;
+        const answer = await post(farm.endpoint);
+        answers.push(answer);
+        if (answer.status === 400) break;
       } catch {
         // not listening yet
       }
@@ -122,17 +138,10 @@ async function answersDuringDeploy(name: string, settings: Record<string, unknow
   });
   await farm.start();
   try {
-    const admin = `http://127.0.0.1:${farm.port}/admin/flows`;
-    const flowsNow = (await (await fetch(admin)).json()) as unknown[];
-    const deploy = fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
+    const deploy = deployFull(farm.port);
     // The stop is under way (the HTTP-in route is gone) and lasts CLOSE_MS.
     await new Promise((r) => setTimeout(r, 300));
-    const ask = async (url: string): Promise<Answer> => {
-      const sent = Date.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Date.now() - sent };
-    };
-    const [job, other] = await Promise.all([ask(farm.endpoint), ask(`http://127.0.0.1:${farm.port}/no/such/endpoint`)]);
+    const [job, other] = await Promise.all([post(farm.endpoint), post(`http://127.0.0.1:${farm.port}/no/such/endpoint`)]);
     return { job, other, deployed: (await deploy).status };
   } finally {
     await farm.stop();
@@ -165,24 +174,17 @@ test('a delivery the flows were uploading when a full deploy stopped them is ans
   await farm.start();
   try {
     const job = JSON.stringify({ shot: 'bbb_010_0010', movie: 'media/bbb_010_0010_comp_v301.mov', frames: '1001-1100' });
-    const post = async (): Promise<Answer & { at: number }> => {
-      const sent = Date.now();
-      const res = await fetch(farm.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: job });
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Date.now() - sent, at: Date.now() };
-    };
-    const first = post();
+    const first = post(farm.endpoint, job);
     await new Promise((r) => setTimeout(r, 2000));
-    const admin = `http://127.0.0.1:${farm.port}/admin/flows`;
-    const flowsNow = (await (await fetch(admin)).json()) as unknown[];
     const deployedAt = Date.now();
-    const deploy = await fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
+    const deploy = await deployFull(farm.port);
     assert.equal(deploy.status, 204);
     const cut = await Promise.race([first, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
     assert.ok(cut, `the first delivery got no answer within 10 s of the deploy:\n${farm.logs()}`);
     assert.equal(cut.status, 503, JSON.stringify(cut));
     assert.equal(cut.retryAfter, '5');
     assert.ok(cut.at - deployedAt < 5000, `answered ${cut.at - deployedAt} ms after the deploy`);
-    const again = await post();
+    const again = await post(farm.endpoint, job);
     assert.equal(again.status, 200, JSON.stringify(again));
     assert.equal((JSON.parse(again.text) as { status: string }).status, 'published');
     const versions = await sg.find('Version', [['code', 'is', 'bbb_010_0010_comp_v301']], { fields: ['sg_uploaded_movie'] });
