@@ -194,6 +194,7 @@ describe('example 04: run on the emulator', () => {
     assert.equal(outage.result.status, 'failed', JSON.stringify(outage.result));
     assert.equal(outage.result.retryable, true);
     assert.equal(outage.result.code, 'SG_SERVER');
+    assert.match(String(outage.result.reason), /^Service Unavailable \(GET .* → 503 Service Unavailable\)$/);
     assert.deepEqual(await versionsOf('ex4_job_0005'), [], 'a movie-less Version was left behind');
   });
 

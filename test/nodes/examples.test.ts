@@ -306,6 +306,8 @@ describe('examples: run on the emulator', () => {
     assert.equal(failed.status, 503, JSON.stringify(failed.body));
     assert.equal(failed.body.status, 'failed');
     assert.equal(failed.body.retry, true);
+    // The farm reads the reason, not Node-RED's `ShotGridError: ` (the caught error's toString()).
+    assert.match(String(failed.body.error), /^We encountered an internal error\..*→ 500 InternalError\)$/);
     assert.equal(emulator.counters.snapshot().recordsCreated.Version, (before.recordsCreated.Version ?? 0) + 1, 'the Version was created before the upload');
     assert.equal((await versionsCoded('bbb_010_0040_comp_v301')).length, 0, 'the movie-less Version was retired');
     assert.equal(emulator.counters.snapshot().multipartOpen, 0);
@@ -347,6 +349,7 @@ describe('examples: run on the emulator', () => {
     assert.equal(answer.body.status, 'failed');
     assert.equal(answer.body.retry, false);
     assert.equal(answer.body.code, 'SG_AUTH');
+    assert.match(String(answer.body.error), /^ShotGrid refused the credentials of script /);
     assert.deepEqual(emulator.counters.snapshot().recordsCreated, before.recordsCreated, 'no record was created');
   });
 
@@ -361,11 +364,12 @@ describe('examples: run on the emulator', () => {
     await helper.load(modules, runnable('02 Nightly batch publish.json'), credentials());
     const report = nextInput(helper.getNode('ex2-debug'), 20_000);
     helper.getNode('ex2-nightly').receive({});
-    const { payload } = (await report) as Msg & { payload: { summary: string; uploaded: number; failed: number; details: Array<{ version: number; ok: boolean; code?: string }> } };
+    const { payload } = (await report) as Msg & { payload: { summary: string; uploaded: number; failed: number; details: Array<{ version: number; ok: boolean; code?: string; error?: string }> } };
     assert.equal(payload.uploaded, present.length);
     assert.equal(payload.summary, `${present.length} uploaded, 1 failed`);
     assert.equal(payload.failed, 1);
     assert.deepEqual(payload.details.filter((d) => !d.ok).map((d) => [d.version, d.code]), [[missing!.id, 'SG_FILE']]);
+    assert.match(String(payload.details.find((d) => !d.ok)?.error), /^no such file: /);
     const after = await sg.find('Version', [['id', 'in', present.map((v) => v.id)]], { fields: ['sg_uploaded_movie'] });
     assert.ok(after.every((v) => v.sg_uploaded_movie !== null), 'a deliverable did not reach its Version');
   });
