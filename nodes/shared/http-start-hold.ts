@@ -13,7 +13,8 @@
  * Only requests for an HTTP-in node of the flows being started are held (and, in the instant
  * before the flows file is read, every request); anything else goes straight on. A request the
  * flows were still handling when a full deploy (or a shutdown) stopped them is answered 503 too:
- * no node is left to answer it.
+ * no node is left to answer it; so is one whose message a ShotGrid node dropped because a
+ * partial deploy stopped that node ({@link answerCutOff}).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI } from './red-types.js';
@@ -39,8 +40,8 @@ const flows = {
   watched: new WeakSet<object>(),
   /** The endpoints of the running flows (read when they start: a request does not walk the flows). */
   endpoints: [] as Endpoint[],
-  /** Requests handed to an endpoint and not answered yet. */
-  inFlight: new Set<{ res: ServerResponse; method: string; path: string }>(),
+  /** Requests handed to an endpoint and not answered yet, by their response. */
+  inFlight: new Map<ServerResponse, { method: string; path: string }>(),
   log: undefined as NodeAPI['log'],
 };
 
@@ -51,6 +52,28 @@ const RETRY_AFTER_S = 5;
 function answerRetryLater(res: ServerResponse, text: string): void {
   res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(RETRY_AFTER_S) });
   res.end(`${text}\n`);
+}
+
+/** Answers the cut-off requests 503 and says so in the log (method and path only). */
+function answerCutOffRequests(cut: Array<[ServerResponse, { method: string; path: string }]>, why: string, text: string): void {
+  const open = cut.filter(([res]) => !res.headersSent && !res.destroyed);
+  for (const [res] of open) answerRetryLater(res, text);
+  if (open.length > 0) flows.log?.warn(`${open.map(([, { method, path }]) => `${method} ${path}`).join(', ')}: answered 503 (Retry-After ${RETRY_AFTER_S} s), ${why}`);
+}
+
+/**
+ * Answers 503 (Retry-After) the HTTP-in request that `msg` came from, for a node that drops the
+ * message because it is being stopped. A partial deploy (modified nodes or flows) leaves the
+ * flow's other nodes running but none of them will see this message again, so without an answer
+ * the farm waits for its own timeout. Only a request this hold handed to an endpoint and still
+ * unanswered is touched; a message from anywhere else is left alone.
+ */
+export function answerCutOff(msg: unknown): void {
+  const res = (msg as { res?: { _res?: unknown } } | null | undefined)?.res?._res as ServerResponse | undefined;
+  const entry = res && flows.inFlight.get(res);
+  if (!res || !entry) return;
+  flows.inFlight.delete(res);
+  answerCutOffRequests([[res, entry]], 'the node handling it was stopped (a deploy)', 'The Node-RED node handling this request was stopped by a deploy; send it again.');
 }
 
 /** The HTTP-in endpoints of the loaded flow configuration; `undefined` before it is loaded. */
@@ -126,13 +149,13 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
     // After a full stop (a full deploy, a shutdown) no node is left to answer a request the old
     // flows were handling: the farm would wait for its own timeout. Told 503, it sends the job
     // again at once, to the new flows (the upload resumes). A partial deploy leaves running
-    // nodes that may still answer, so nothing is done then.
+    // nodes that may still answer; a ShotGrid node it stops answers for its own messages
+    // (answerCutOff).
     events.on('flows:stopped', (event: unknown) => {
       if ((event as { type?: unknown } | undefined)?.type !== 'full' || flows.inFlight.size === 0) return;
-      const cut = [...flows.inFlight].filter(({ res }) => !res.headersSent && !res.destroyed);
+      const cut = [...flows.inFlight];
       flows.inFlight.clear();
-      for (const { res } of cut) answerRetryLater(res, 'Node-RED stopped its flows while handling this request; send it again.');
-      if (cut.length > 0) flows.log?.warn(`${cut.map(({ method, path }) => `${method} ${path}`).join(', ')}: answered 503 (Retry-After ${RETRY_AFTER_S} s), the flows were stopped while handling them`);
+      answerCutOffRequests(cut, 'the flows were stopped while handling them', 'Node-RED stopped its flows while handling this request; send it again.');
     });
   }
   flows.log = RED.log;
@@ -140,9 +163,8 @@ export function holdHttpWhileFlowsStart(RED: NodeAPI, holdMs: number): void {
 
   /** Hands a request for an endpoint on to its route, followed until it is answered. */
   const handOn = (res: ServerResponse, method: string, path: string, next: () => void): void => {
-    const entry = { res, method, path };
-    flows.inFlight.add(entry);
-    res.once('close', () => flows.inFlight.delete(entry));
+    flows.inFlight.set(res, { method, path });
+    res.once('close', () => flows.inFlight.delete(res));
     next();
   };
 

@@ -6,6 +6,7 @@
  */
 import { errorStatusText, isShotGridError, LIBRARY_DEFAULTS, pauseReason, reportRetries, ShotGridError, UNEXPECTED_CODE, type RetryEvent } from '../../lib/index.js';
 import { ActivityStatus, type ActivityTexts, type StatusText } from './activity-status.js';
+import { answerCutOff } from './http-start-hold.js';
 import type { ConnectionSource } from './connection-state.js';
 import type { NodeDone, NodeMessage, NodeSend, RedNode } from './red-types.js';
 
@@ -79,8 +80,12 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
       else status.succeed(outcome?.text, waiting.length);
       pending.done();
     } catch (err) {
-      // Aborted because the flows are stopping: nobody is left to catch it.
-      if (closing) return pending.done();
+      // Aborted because the node is stopping: its Catch nodes may be stopping too, and a delivery
+      // over HTTP would wait for the farm's timeout, so its request is answered 503 instead.
+      if (closing) {
+        answerCutOff(pending.msg);
+        return pending.done();
+      }
       const error = toCatchableError(err);
       status.fail(errorStatusText(error.code));
       pending.done(error);
@@ -117,7 +122,10 @@ export function handleMessages(node: RedNode, options: HandlerOptions): Activity
   node.on('close', (removed, done) => {
     closing = true;
     unwatch?.();
-    for (const pending of waiting.splice(0)) pending.done();
+    for (const pending of waiting.splice(0)) {
+      answerCutOff(pending.msg);
+      pending.done();
+    }
     const reason = new ShotGridError('SG_ABORTED', 'the node was stopped (redeploy or shutdown)');
     // A restart (redeploy, shutdown) pauses: a resumable upload stays open for the next delivery
     // of its message. A node deleted or disabled cancels: its uploads are aborted on the site.

@@ -7,7 +7,8 @@
  * with Retry-After; with the hold turned off it gets the 404 (so the test can fail). The same
  * during a full deploy from the editor, made long by a test node that takes 1.5 s to close: the
  * endpoint's delivery is held, another path is not. And a delivery the flows were handling when
- * a full deploy stopped them is answered 503 at once (it used to wait for the farm's timeout).
+ * a full deploy stopped them is answered 503 at once (it used to wait for the farm's timeout), and
+ * so is one whose upload node alone a partial deploy (Deploy ▸ Modified Nodes) restarted.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,11 +56,17 @@ async function post(url: string, body = '{}'): Promise<Answer> {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), text, ms: Date.now() - sent, at: Date.now() };
 }
 
-/** Deploys the running flows again, whole (the editor's Deploy ▸ Full), through the admin API. */
-async function deployFull(port: number): Promise<Response> {
+type FlowNode = Record<string, unknown> & { id: string };
+
+/**
+ * Deploys the running flows again through the admin API, as the editor's Deploy button does:
+ * whole (Deploy ▸ Full), or with `edit` applied and only what it changed restarted (▸ Modified Nodes).
+ */
+async function deploy(port: number, type: 'full' | 'nodes' = 'full', edit?: (flows: FlowNode[]) => void): Promise<Response> {
   const admin = `http://127.0.0.1:${port}/admin/flows`;
-  const flowsNow = (await (await fetch(admin)).json()) as unknown[];
-  return fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flowsNow) });
+  const flowsNow = (await (await fetch(admin)).json()) as FlowNode[];
+  edit?.(flowsNow);
+  return fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': type }, body: JSON.stringify(flowsNow) });
 }
 
 /**
@@ -138,11 +145,11 @@ async function answersDuringDeploy(name: string, settings: Record<string, unknow
   });
   await farm.start();
   try {
-    const deploy = deployFull(farm.port);
+    const deploying = deploy(farm.port);
     // The stop is under way (the HTTP-in route is gone) and lasts CLOSE_MS.
     await new Promise((r) => setTimeout(r, 300));
     const [job, other] = await Promise.all([post(farm.endpoint), post(`http://127.0.0.1:${farm.port}/no/such/endpoint`)]);
-    return { job, other, deployed: (await deploy).status };
+    return { job, other, deployed: (await deploying).status };
   } finally {
     await farm.stop();
   }
@@ -162,39 +169,58 @@ test('with the hold off, a delivery during a full deploy is answered 404', async
   assert.equal(job.status, 404, JSON.stringify(job));
 });
 
-test('a delivery the flows were uploading when a full deploy stopped them is answered 503 at once; sent again, it publishes', async () => {
+/**
+ * Example 1 uploading a 12 MiB movie at 2 MiB/s (~6 s) when a deploy of `type` lands 2 s in:
+ * the cut-off delivery's answer, how long after the deploy it came, then the job sent again.
+ */
+async function deliveryCutOffByDeploy(name: string, type: 'full' | 'nodes', edit?: (flows: FlowNode[]) => void): Promise<void> {
   // Its own site: storage at 2 MiB/s per connection, so a 12 MiB movie takes ~6 s to send.
   const site = await startSite({ shaping: { storageBandwidth: 2 * 1024 * 1024 } });
   const sg = new ShotGridClient({ site: site.url, auth: { scriptName: site.credentials.scriptName, scriptKey: site.credentials.scriptKey } });
-  const studio = join(dir, 'deploy-studio');
+  const studio = join(dir, `${name}-studio`);
   mkdirSync(join(studio, 'media'), { recursive: true });
   writeFileSync(join(studio, 'media', 'bbb_010_0010_comp_v301.mov'), Buffer.alloc(12 * 1024 * 1024, 7));
   await sg.create('LocalStorage', { code: 'farm media', linux_path: studio, mac_path: studio });
-  const farm = await farmNodeRed({ root, site, userDir: join(dir, 'deploy-in-flight'), mediaDir: studio, adminRoot: '/admin' });
+  const farm = await farmNodeRed({ root, site, userDir: join(dir, name), mediaDir: studio, adminRoot: '/admin' });
   await farm.start();
   try {
     const job = JSON.stringify({ shot: 'bbb_010_0010', movie: 'media/bbb_010_0010_comp_v301.mov', frames: '1001-1100' });
     const first = post(farm.endpoint, job);
     await new Promise((r) => setTimeout(r, 2000));
     const deployedAt = Date.now();
-    const deploy = await deployFull(farm.port);
-    assert.equal(deploy.status, 204);
+    const deployed = await deploy(farm.port, type, edit);
+    assert.equal(deployed.status, 204);
     const cut = await Promise.race([first, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
     assert.ok(cut, `the first delivery got no answer within 10 s of the deploy:\n${farm.logs()}`);
     assert.equal(cut.status, 503, JSON.stringify(cut));
     assert.equal(cut.retryAfter, '5');
     assert.ok(cut.at - deployedAt < 5000, `answered ${cut.at - deployedAt} ms after the deploy`);
+    assert.match(farm.logs(), /POST \/farm\/job-finished: answered 503 \(Retry-After 5 s\)/);
     const again = await post(farm.endpoint, job);
     assert.equal(again.status, 200, JSON.stringify(again));
     assert.equal((JSON.parse(again.text) as { status: string }).status, 'published');
     const versions = await sg.find('Version', [['code', 'is', 'bbb_010_0010_comp_v301']], { fields: ['sg_uploaded_movie'] });
     assert.equal(versions.length, 1);
     assert.ok(versions[0]!.sg_uploaded_movie, 'the Version holds the movie');
+    assert.equal(site.counters.snapshot().multipartOpen, 0, 'an upload was left open');
   } finally {
     await farm.stop();
     await sg.close();
     await site.close();
   }
+}
+
+test('a delivery the flows were uploading when a full deploy stopped them is answered 503 at once; sent again, it publishes', async () => {
+  await deliveryCutOffByDeploy('deploy-in-flight', 'full');
+});
+
+test('a delivery whose upload node a partial deploy (modified nodes) restarted is answered 503 at once; sent again, it publishes', async () => {
+  // Only the upload node changes: the HTTP-in node, the Catch nodes and the reply keep running.
+  await deliveryCutOffByDeploy('deploy-modified', 'nodes', (flows) => {
+    const upload = flows.find((n) => n.id === 'ex1-upload');
+    assert.ok(upload, 'example 1 has no ex1-upload node');
+    upload.name = 'upload the movie (edited)';
+  });
 });
 
 test('which requests an HTTP-in endpoint takes, as Express matches them', () => {
