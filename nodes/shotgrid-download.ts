@@ -55,6 +55,7 @@ const downloadModule = function (RED: NodeAPI): void {
     const field = typedProperty(def, 'field');
     const destination = typedProperty(def, 'destination');
     const overwrite = def.overwrite === true || def.overwrite === 'true';
+    const sha256 = def.sha256 === true || def.sha256 === 'true';
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     const maxBufferBytes = numberSetting(RED, 'shotgridDownloadMaxBufferBytes', 0);
 
@@ -72,6 +73,7 @@ const downloadModule = function (RED: NodeAPI): void {
           signal,
           ...withTimeout(def.timeout),
           overwrite,
+          ...(sha256 ? { sha256 } : {}),
           onProgress: (p) => status.progress(p),
           ...(maxBufferBytes > 0 ? { maxBufferBytes } : {}),
         };
@@ -85,12 +87,16 @@ const downloadModule = function (RED: NodeAPI): void {
           if (folder !== undefined && created !== undefined) await removeCreatedFolders(folder, created);
           throw err;
         }
+        // The checksums are of the bytes received, computed as they arrived (no second read).
+        const { verified, checksums } = result;
         if (toBuffer) {
           msg.payload = result.buffer;
           if (result.contentType) msg.contentType = result.contentType;
+          msg.checksums = checksums;
+          msg.verified = verified;
         } else {
           msg.filename = result.path;
-          msg.payload = { path: result.path, bytes: result.bytes, contentType: result.contentType, attempts: result.attempts };
+          msg.payload = { path: result.path, bytes: result.bytes, contentType: result.contentType, attempts: result.attempts, verified, checksums };
         }
         send(msg);
         return { text: RED._('shotgrid-download.status.downloaded', { size: formatBytes(result.bytes) }) };

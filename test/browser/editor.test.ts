@@ -118,7 +118,7 @@ describe('the demo in the Node-RED editor (headless Chromium)', { skip: unavaila
       await page.waitForSelector('.red-ui-tray .red-ui-tray-body #dialog-form', { timeout: 15_000 });
       const inputs = await page.locator('.red-ui-tray #dialog-form .form-row').count();
       assert.ok(inputs > 0, `${type}: the edit dialog has no form rows`);
-      if (type === 'shotgrid-upload') await screenshot(page, 'edit-dialog-upload.png', false);
+      if (type === 'shotgrid-upload' || type === 'shotgrid-download') await screenshot(page, `edit-dialog-${type.replace('shotgrid-', '')}.png`, false);
       await page.click('#node-dialog-cancel');
       await page.waitForSelector('.red-ui-tray', { state: 'detached', timeout: 15_000 });
       assert.deepEqual(consoleWatch.take(), [], `console errors while the ${type} dialog was open`);

@@ -5,7 +5,7 @@
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,18 @@ describe('shotgrid-download', () => {
       ...catchNodes(),
     ]);
 
+  const digest = (algorithm: 'md5' | 'sha256'): string => createHash(algorithm).update(content).digest('hex');
+
+  test('Checksums: SHA-256 too gives both checksums of the bytes received, to disk and into a Buffer', async () => {
+    await helper.load([siteNode, downloadNode], downloadFlow({ sha256: true }), scriptCredentials(emulator));
+    const saved = await run({ payload: version });
+    assert.deepEqual((saved.payload as { checksums: unknown }).checksums, { md5: digest('md5'), sha256: digest('sha256') });
+    await helper.unload();
+    await helper.load([siteNode, downloadNode], downloadFlow({ sha256: true, destination: '', destinationType: 'buffer' }), scriptCredentials(emulator));
+    const buffered = await run({ payload: version });
+    assert.deepEqual(buffered.checksums, { md5: digest('md5'), sha256: digest('sha256') });
+  });
+
   async function run(msg: Msg): Promise<Msg> {
     const got = nextInput(helper.getNode('out'));
     helper.getNode('download').receive(msg);
@@ -67,6 +79,9 @@ describe('shotgrid-download', () => {
     assert.equal(msg.filename, expected);
     assert.deepEqual(readFileSync(expected), content);
     assert.equal((msg.payload as { bytes: number }).bytes, content.length);
+    // The MD5 of the bytes received, always; the SHA-256 only when asked for.
+    assert.deepEqual((msg.payload as { checksums: unknown }).checksums, { md5: digest('md5') });
+    assert.equal((msg.payload as { verified: string }).verified, 'md5');
     assert.equal(msg.topic, 'kept');
     assert.deepEqual(statuses(helper.getNode('download')).at(-1), { fill: 'green', shape: 'dot', text: 'shotgrid-download.status.downloaded' });
   });
@@ -92,6 +107,8 @@ describe('shotgrid-download', () => {
     const msg = await run({ payload: version });
     assert.ok(Buffer.isBuffer(msg.payload));
     assert.deepEqual(msg.payload, content);
+    assert.deepEqual(msg.checksums, { md5: digest('md5') });
+    assert.equal(msg.verified, 'md5');
     assert.equal(existsSync(join(workDir, 'deliverables')), false);
   });
 
