@@ -3,7 +3,8 @@
  * schema (admin route shotgrid-site/schema), and flags for names the site does not have.
  * Loaded by each node's edit dialog HTML with <script src="resources/@sgflow/node-red-shotgrid/schema-pickers.js">.
  * The schema is cached per site in the editor; the refresh button next to a picker reloads it.
- * Pickers only help: a value from msg, flow, global, env or JSONata is never checked.
+ * The same cache marks nodes on the canvas whose literal names the site lacks (validator()).
+ * Only literal values are checked: one from msg, flow, global, env or JSONata never is.
  */
 (function () {
   'use strict';
@@ -87,6 +88,97 @@
     delete cache[siteId];
   }
 
+  /**
+   * The field names a literal value holds: a list is split at commas, a sort's `-name` and a
+   * linked path `a.b` count as their first field, and names in `ignore` are left out.
+   */
+  function namesIn(raw, list, ignore) {
+    var parts = list ? String(raw || '').split(',') : [String(raw || '')];
+    return parts
+      .map(function (p) { return p.trim().replace(/^-/, ''); })
+      .filter(function (p) { return p !== '' && !(ignore || []).includes(p); })
+      .map(function (p) { return p.split('.')[0]; });
+  }
+
+  /** What a fields answer says about `names`: a warning text, or '' when all fit. */
+  function fieldsProblem(answer, type, names, dataTypes) {
+    var unknown = names.filter(function (n) { return !answer.fields[n]; });
+    if (unknown.length) return t('unknownField', { type: type, field: unknown.join(', ') });
+    var wrongKind = names.filter(function (n) { return dataTypes && dataTypes.indexOf(answer.fields[n].type) < 0; });
+    return wrongKind.length ? t('wrongKind', { field: wrongKind.join(', '), kinds: dataTypes.join(', ') }) : '';
+  }
+
+  /** A property of `node`: the open dialog's input first (as Node-RED's own validators read it), else the node's. */
+  function propOf(node, name) {
+    var input = $('#node-input-' + name);
+    return input.length ? input.val() : node[name];
+  }
+
+  var revalidation;
+  /**
+   * Checks every ShotGrid node on the canvas again once schema answers have come in. Not while
+   * an edit dialog is open: validators read the open dialog's inputs first, which belong to the
+   * node being edited (that one is checked as its inputs change).
+   */
+  function revalidateSoon() {
+    clearTimeout(revalidation);
+    revalidation = setTimeout(function () {
+      if ($('.red-ui-tray').length > 0) return revalidateSoon();
+      RED.nodes.eachNode(function (n) {
+        if (String(n.type).indexOf('shotgrid-') === 0) RED.editor.validateNode(n);
+      });
+      RED.view.redraw(true);
+    }, 100);
+  }
+
+  /**
+   * A node property's `validate`: the typedInput check, then, for a literal value, the site's
+   * schema as this editor has it: a type or field the site does not have (or of the wrong kind)
+   * marks the node invalid on the canvas and at Deploy. While the schema is not known yet it is
+   * fetched and the nodes are checked again when it comes; a site that cannot be asked flags
+   * nothing. spec = {
+   *   typeField: 'fieldType',        the property holding the value's typedInput type
+   *   allowBlank,
+   *   entityType: true,              the value is an entity type (else field names)
+   *   list, ignore, dataTypes,       as in attach()'s fieldInputs
+   *   typeProp: 'entityType', typeTypeProp: 'entityTypeType',  where the fields' type is
+   *   schemaTypeProp: 'schemaType', defaultType: 'Version',      or the editor's type hint
+   * }
+   */
+  function validator(spec) {
+    var base = RED.validators.typedInput({ typeField: spec.typeField, allowBlank: !!spec.allowBlank });
+    return function (value, opt) {
+      var checked = base.call(this, value, opt);
+      if (checked !== true) return checked;
+      // As Node-RED's own validators say it: the property's label first, when given.
+      var problem = function (text) { return opt && opt.label ? opt.label + ': ' + text : text; };
+      // Node-RED calls validate with the node being checked as `this`.
+      var prop = propOf.bind(null, this);
+      var kind = prop(spec.typeField);
+      var siteId = prop('site');
+      if ((kind !== 'str' && kind !== 'sgtype') || !siteId || !RED.nodes.node(siteId)) return true;
+      var e = entry(siteId);
+      if (!e) return true;
+      if (spec.entityType) {
+        var name = String(value || '').trim();
+        if (name === '') return true;
+        if (!e.types) types(siteId).then(revalidateSoon);
+        var known = e.typesNow;
+        return !known || !known.ok || known.types[name] ? true : problem(t('unknownType', { type: name }));
+      }
+      var type;
+      if (spec.schemaTypeProp) type = String(prop(spec.schemaTypeProp) || '').trim() || spec.defaultType || '';
+      else if (spec.typeProp && ['str', 'sgtype'].indexOf(prop(spec.typeTypeProp) || 'str') >= 0) type = String(prop(spec.typeProp) || '').trim();
+      var names = namesIn(value, spec.list, spec.ignore);
+      if (!type || names.length === 0) return true;
+      if (!e.fields[type]) fields(siteId, type).then(revalidateSoon);
+      var answer = e.fieldsNow[type];
+      if (!answer || !answer.ok) return true;
+      var text = fieldsProblem(answer, type, names, spec.dataTypes);
+      return text ? problem(text) : true;
+    };
+  }
+
   /** Case-insensitive matches of `value` among `names`, prefix matches first, at most 50. */
   function matches(names, value, describe) {
     var v = (value || '').toLowerCase();
@@ -153,13 +245,7 @@
 
     function fieldNames(f) {
       var kind = f.typeField ? $(f.typeField).val() : 'str';
-      if (kind !== 'str') return [];
-      var raw = String($(f.input).typedInput('value') || '');
-      var parts = f.list ? raw.split(',') : [raw];
-      return parts
-        .map(function (p) { return p.trim().replace(/^-/, ''); })
-        .filter(function (p) { return p !== '' && !(f.ignore || []).includes(p); })
-        .map(function (p) { return p.split('.')[0]; });
+      return kind === 'str' ? namesIn($(f.input).typedInput('value'), f.list, f.ignore) : [];
     }
 
     function schemaTypeOf(f) {
@@ -176,11 +262,7 @@
       }
       return fields(siteId(), type).then(function (answer) {
         if (!answer.ok) return show(f.input, answer.code === 'SG_NOT_FOUND' ? '' : t('unavailable') + ' ' + (answer.message || ''));
-        var unknown = names.filter(function (n) { return !answer.fields[n]; });
-        var wrongKind = names.filter(function (n) { return answer.fields[n] && f.dataTypes && f.dataTypes.indexOf(answer.fields[n].type) < 0; });
-        if (unknown.length) show(f.input, t('unknownField', { type: type, field: unknown.join(', ') }));
-        else if (wrongKind.length) show(f.input, t('wrongKind', { field: wrongKind.join(', '), kinds: f.dataTypes.join(', ') }));
-        else show(f.input, '');
+        show(f.input, fieldsProblem(answer, type, names, f.dataTypes));
       });
     }
 
@@ -249,5 +331,5 @@
     return { type: typeDef, fields: (spec.fieldInputs || []).map(fieldDef), check: checkAll };
   }
 
-  window.SGFlowSchema = { types: types, fields: fields, forget: forget, attach: attach };
+  window.SGFlowSchema = { types: types, fields: fields, forget: forget, attach: attach, validator: validator };
 })();

@@ -215,6 +215,51 @@ describe('schema pickers and connection states in the editor (headless Chromium)
     assert.deepEqual(consoleWatch.take(), []);
   });
 
+  test('a name the site does not have marks the node on the canvas before any dialog opens; the examples\' nodes stay valid', async () => {
+    const siteId = demo!.info.siteId;
+    const z = 'sgcanvastab';
+    await page.evaluate(({ z, site }) => {
+      const w = globalThis as unknown as Win;
+      w.RED.view.importNodes([
+        { id: z, type: 'tab', label: 'canvas check' },
+        { id: 'sgcanvasdl', type: 'shotgrid-download', z, name: 'moive', site, schemaType: 'Version', source: 'payload', sourceType: 'msg', field: 'sg_uploaded_moive', fieldType: 'str', destination: 'x/', destinationType: 'str', x: 160, y: 80, wires: [[]] },
+        { id: 'sgcanvasfind', type: 'shotgrid-find', z, name: 'no such field', site, entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_no_such_field', fieldsType: 'str', x: 160, y: 160, wires: [[]] },
+        { id: 'sgcanvasok', type: 'shotgrid-find', z, name: 'fine', site, entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_sequence.Sequence.code', fieldsType: 'str', x: 160, y: 240, wires: [[]] },
+      ], { generateIds: false });
+      w.RED.workspaces.show(z);
+    }, { z, site: siteId });
+    type Checked = { valid?: boolean; validationErrors?: string[] };
+    const checked = (id: string) => page.evaluate((id) => {
+      const n = (globalThis as unknown as Win).RED.nodes.node(id) as Checked;
+      return { valid: n.valid, errors: n.validationErrors ?? [] };
+    }, id);
+    // The schema comes from the site after the import; the nodes are checked again when it does.
+    await page.waitForFunction(() => ['sgcanvasdl', 'sgcanvasfind'].every((id) => ((globalThis as unknown as Win).RED.nodes.node(id) as Checked).valid === false), undefined, { timeout: 15_000 });
+    assert.match((await checked('sgcanvasdl')).errors.join(' '), /Version has no field "sg_uploaded_moive"/);
+    assert.match((await checked('sgcanvasfind')).errors.join(' '), /Shot has no field "sg_no_such_field"/);
+    assert.equal((await checked('sgcanvasok')).valid, true, 'a linked path of an existing field was flagged');
+    await page.locator('[id="sgcanvasdl"] .red-ui-flow-node-error').first().waitFor({ state: 'visible', timeout: 5_000 });
+    await screenshot(page, 'canvas-schema-check.png', false);
+    const invalidExamples = await page.evaluate(() => {
+      const out: string[] = [];
+      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string; z?: string; valid?: boolean; validationErrors?: string[] }) => void): void } } }).RED.nodes.eachNode((n) => {
+        if (n.type.startsWith('shotgrid-') && n.z !== 'sgcanvastab' && n.z !== 'sgtypotab' && n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors ?? []).join(', ')}`);
+      });
+      return out;
+    });
+    assert.deepEqual(invalidExamples, [], 'an example node was flagged');
+    // Mended, the mark goes.
+    await page.evaluate(() => {
+      const red = (globalThis as unknown as { RED: Win['RED'] & { editor: { validateNode(n: unknown): void }; view: { redraw(full: boolean): void } } }).RED;
+      const node = red.nodes.node('sgcanvasdl');
+      node.field = 'sg_uploaded_movie';
+      red.editor.validateNode(node);
+      red.view.redraw(true);
+    });
+    assert.equal((await checked('sgcanvasdl')).valid, true);
+    assert.deepEqual(consoleWatch.take(), []);
+  });
+
   test('an error status shows the code and a reason', async () => {
     const siteId = demo!.info.siteId;
     const z = 'sgtypotab';
