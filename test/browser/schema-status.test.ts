@@ -257,6 +257,12 @@ describe('schema pickers and connection states in the editor (headless Chromium)
       red.view.redraw(true);
     });
     assert.equal((await checked('sgcanvasdl')).valid, true);
+    // Deployed and the editor opened again: the flows' nodes are checked as they load.
+    await deploy();
+    await page.reload();
+    await page.waitForFunction(() => Boolean((globalThis as unknown as { RED?: { nodes?: { node?: (id: string) => unknown } } }).RED?.nodes?.node?.('sgcanvasfind')), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => ((globalThis as unknown as Win).RED.nodes.node('sgcanvasfind') as Checked).valid === false, undefined, { timeout: 15_000 });
+    assert.equal((await checked('sgcanvasdl')).valid, true);
     assert.deepEqual(consoleWatch.take(), []);
   });
 
