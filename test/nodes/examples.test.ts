@@ -7,6 +7,7 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -386,11 +387,13 @@ describe('examples: run on the emulator', () => {
     await helper.load(modules, runnable('03 Download deliverables.json'), credentials());
     const listed = nextInput(helper.getNode('ex3-debug'), 20_000);
     helper.getNode('ex3-inject').receive({});
-    const files = (await listed).payload as Array<{ file: string; bytes: number }>;
+    const files = (await listed).payload as Array<{ file: string; bytes: number; md5: string }>;
     assert.ok(files.length >= 1 && files.length <= 5, `${files.length} files`);
     for (const f of files) {
       assert.equal(dirname(f.file), join(workDir, 'deliverables', 'downloaded'));
       assert.equal(statSync(f.file).size, f.bytes);
+      // The list names each file's MD5, of the bytes as they arrived: what a copy is checked against.
+      assert.equal(f.md5, createHash('md5').update(readFileSync(f.file)).digest('hex'));
     }
   });
 });
