@@ -69,6 +69,8 @@ export interface FarmResult {
   /** Multipart uploads left open because a kill cut them off between the site's init answer and the resume state. */
   openCutOffAtInit: number;
   kills: KillReport[];
+  /** Deploys of the upload node alone (Deploy ▸ Modified Nodes) made mid-upload, and the deliveries they cut off (answered 503, sent again). */
+  partialDeploy: { deploys: number; cutOff: number };
   failed: FarmFailure[];
   /** For each job with more than one Version or Attachment: what the site holds and what each delivery was answered (to find the cause). */
   duplicates?: unknown[];
@@ -78,7 +80,7 @@ export interface FarmResult {
 export function isFarmClean(r: FarmResult, expectedKills: number): boolean {
   return r.published === r.jobs && r.versions === r.jobs && r.byteExact === r.jobs && r.movieLessVersions === 0 && r.duplicateVersions === 0
     && r.duplicateAttachments === 0 && onlyCutOffByKills(r.orphanMultipart, r.openCutOffAtInit, expectedKills) && r.kills.length === expectedKills && r.failed.length === 0
-    && r.kills.every((k) => k.savedPartsResent === 0 && k.startedOver === 0);
+    && r.kills.every((k) => k.savedPartsResent === 0 && k.startedOver === 0) && r.partialDeploy.deploys === 1;
 }
 
 /** One farm job. */
@@ -181,6 +183,7 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       site: emu,
       userDir,
       mediaDir: studio,
+      adminRoot: '/admin',
       settings: {
         shotgridUploadPartSize: o.partSize,
         shotgridUploadMultipartThreshold: o.multipartThreshold,
@@ -273,8 +276,38 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
       resume();
     };
 
+    // Halfway (between the kills), the upload node alone is changed and deployed while a movie
+    // uploads in parts: the deliveries it cuts off are answered 503 and sent again by the farm.
+    let deployAt: number | undefined = Math.floor(jobs.length / 2);
+    let deploys = 0;
+    const deployUploadNode = async (): Promise<void> => {
+      const until = Date.now() + 60_000;
+      while (!traffic.puts().some((p) => p.part > 0) && Date.now() < until && next < jobs.length) await sleep(20);
+      const admin = `http://127.0.0.1:${farm!.port}/admin/flows`;
+      const flows = (await (await fetch(admin)).json()) as Array<Record<string, unknown>>;
+      const upload = flows.find((n) => n.type === 'shotgrid-upload');
+      if (!upload) throw new Error('example 1 has no upload node');
+      upload.name = `${String(upload.name)} (redeployed)`;
+      const res = await fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'nodes' }, body: JSON.stringify(flows) });
+      if (res.status !== 204) throw new Error(`the partial deploy was answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      deploys++;
+      process.stderr.write(`soak: farm: deployed the upload node alone with ${inFlight.size} job(s) in flight\n`);
+    };
+    const maybeDeploy = (): void => {
+      if (deployAt === undefined || completed < deployAt || killBusy) return;
+      deployAt = undefined;
+      killBusy = true;
+      killing = deployUploadNode().catch((err: unknown) => {
+        failed.push({ job: '(partial deploy)', stage: 'deliver', error: describeError(err) });
+      }).finally(() => {
+        killBusy = false;
+        maybeKill();
+      });
+    };
+
     /** Starts the next kill once enough jobs are done (one at a time). */
     const maybeKill = (): void => {
+      maybeDeploy();
       if (!killAt.length || completed < killAt[0]! || killBusy) return;
       killAt.shift();
       killBusy = true;
@@ -378,6 +411,7 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
         orphanMultipart: open.left.length,
         openCutOffAtInit: open.cutOffAtInit.length,
         kills: reports,
+        partialDeploy: { deploys, cutOff: jobs.reduce((n, j) => n + j.answers.filter((a) => a.includes('stopped by a deploy')).length, 0) },
         failed,
         ...(duplicates.length ? { duplicates } : {}),
       },
