@@ -9,7 +9,7 @@ import { LIBRARY_DEFAULTS, ShotGridError, type DownloadOptions } from '../lib/in
 import { formatBytes } from './shared/activity-status.js';
 import { handleMessages } from './shared/message-handler.js';
 import { toDownloadSource } from './shared/download-source.js';
-import { asString, evaluateProperty, numberSetting, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
+import { asString, checkbox, evaluateProperty, numberSetting, requireProperty, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { siteConnection, siteHandle } from './shared/site-client.js';
 import { withTimeout } from './shared/transfer-timeout.js';
@@ -54,8 +54,8 @@ const downloadModule = function (RED: NodeAPI): void {
     const source = typedProperty(def, 'source', 'msg');
     const field = typedProperty(def, 'field');
     const destination = typedProperty(def, 'destination');
-    const overwrite = def.overwrite === true || def.overwrite === 'true';
-    const sha256 = def.sha256 === true || def.sha256 === 'true';
+    const overwrite = checkbox(def, 'overwrite');
+    const sha256 = checkbox(def, 'sha256');
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     const maxBufferBytes = numberSetting(RED, 'shotgridDownloadMaxBufferBytes', 0);
 

@@ -11,6 +11,7 @@ import {
   asNameList,
   asPositiveInteger,
   asString,
+  checkbox,
   evaluateProperty,
   kindOf,
   parseIfJson,
@@ -139,7 +140,7 @@ const findModule = function (RED: NodeAPI): void {
       summaryFields: typedProperty(def, 'summaryFields', 'json'),
       grouping: typedProperty(def, 'grouping', 'json'),
     };
-    const sendEmpty = def.sendEmpty === true || def.sendEmpty === 'true';
+    const sendEmpty = checkbox(def, 'sendEmpty');
 
     handleMessages(node, {
       texts: { busy: RED._('shotgrid-find.status.finding'), done: RED._('shotgrid-find.status.done') },

@@ -9,7 +9,7 @@ import { LIBRARY_DEFAULTS, ShotGridError, type UploadOptions, type UploadTarget 
 import { formatBytes } from './shared/activity-status.js';
 import { toEntityRef } from './shared/entity-ref.js';
 import { handleMessages } from './shared/message-handler.js';
-import { asString, kindOf, numberSetting, parseIfJson, readProperties, resolveFilePath, typedProperty } from './shared/properties.js';
+import { asString, checkbox, kindOf, numberSetting, parseIfJson, readProperties, resolveFilePath, typedProperty } from './shared/properties.js';
 import type { NodeAPI, NodeDef, RedNode } from './shared/red-types.js';
 import { withoutSignedUrls } from './shared/signed-urls.js';
 import { siteConnection, siteHandle } from './shared/site-client.js';
@@ -67,8 +67,8 @@ const uploadModule = function (RED: NodeAPI): void {
       { label: 'display name', prop: typedProperty(def, 'displayName'), as: (v: unknown) => v },
       { label: 'tags', prop: typedProperty(def, 'tags', 'json'), as: asTags },
     ] as const;
-    const skipIfSame = def.skipIfSame === true || def.skipIfSame === 'true';
-    const sha256 = def.sha256 === true || def.sha256 === 'true';
+    const skipIfSame = checkbox(def, 'skipIfSame');
+    const sha256 = checkbox(def, 'sha256');
     const resumeDir = resumeDirOf(RED);
     const maxConcurrent = Number(def.concurrent) > 0 ? Math.floor(Number(def.concurrent)) : 0;
     // Read once, not per message; a bad value still fails each message with its SG_CONFIG.

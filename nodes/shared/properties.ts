@@ -25,6 +25,11 @@ export function typedProperty(config: Record<string, unknown>, name: string, fal
   return { value: config[name] ?? '', type: typeof type === 'string' && type !== '' ? type : fallbackType };
 }
 
+/** A checkbox of the edit dialog: flows store it as a boolean, older exports as the string 'true'. */
+export function checkbox(config: Record<string, unknown>, name: string): boolean {
+  return config[name] === true || config[name] === 'true';
+}
+
 /**
  * Evaluates a TypedInput for one message. An empty literal gives `undefined` (the property was
  * left blank); anything the runtime refuses (bad JSON, JSONata syntax, missing context store)
