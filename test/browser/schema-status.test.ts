@@ -136,6 +136,28 @@ describe('schema pickers and connection states in the editor (headless Chromium)
     throw new Error(`node ${nodeId}: status "${last}" never matched ${pattern}`);
   }
 
+  /** Imports `nodes` onto a new tab `z` (ids kept, the demo's site filled in), shown, the flows marked changed. */
+  async function importTab(z: string, label: string, nodes: FlowNode[]): Promise<void> {
+    const site = demo!.info.siteId;
+    await page.evaluate(({ z, label, nodes }) => {
+      const w = globalThis as unknown as Win;
+      w.RED.view.importNodes([{ id: z, type: 'tab', label }, ...nodes.map((n) => ({ ...n, z }))], { generateIds: false });
+      w.RED.nodes.dirty(true);
+      w.RED.workspaces.show(z);
+    }, { z, label, nodes: nodes.map((n) => (n.type.startsWith('shotgrid-') ? { site, ...n } : n)) });
+  }
+
+  /** The nodes the editor holds invalid, with the reasons it gives. */
+  function invalidNodes(): Promise<Array<{ id: string; type: string; z?: string; errors: string[] }>> {
+    return page.evaluate(() => {
+      const out: Array<{ id: string; type: string; z?: string; errors: string[] }> = [];
+      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string; z?: string; valid?: boolean; validationErrors?: string[] }) => void): void } } }).RED.nodes.eachNode((n) => {
+        if (n.valid === false) out.push({ id: n.id, type: n.type, z: n.z, errors: n.validationErrors ?? [] });
+      });
+      return out;
+    });
+  }
+
   async function deploy(): Promise<void> {
     await closeDialog();
     await page.evaluate(() => (globalThis as unknown as Win).RED.actions.invoke('core:deploy-flows'));
@@ -143,14 +165,7 @@ describe('schema pickers and connection states in the editor (headless Chromium)
     await page.waitForTimeout(500);
     const confirm = page.locator('button:has-text("Confirm deploy")').first();
     if (await confirm.isVisible().catch(() => false)) {
-      const invalid = await page.evaluate(() => {
-        const red = (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string; valid?: boolean; validationErrors?: string[] }) => void): void } } }).RED;
-        const out: string[] = [];
-        red.nodes.eachNode((n) => {
-          if (n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors ?? []).join(', ')}`);
-        });
-        return out;
-      });
+      const invalid = (await invalidNodes()).map((n) => `${n.type} ${n.id}: ${n.errors.join(', ')}`);
       console.log(`deploy: confirming despite invalid nodes: ${invalid.join('; ')}`);
       await confirm.click();
     }
@@ -216,18 +231,11 @@ describe('schema pickers and connection states in the editor (headless Chromium)
   });
 
   test('a name the site does not have marks the node on the canvas before any dialog opens; the examples\' nodes stay valid', async () => {
-    const siteId = demo!.info.siteId;
-    const z = 'sgcanvastab';
-    await page.evaluate(({ z, site }) => {
-      const w = globalThis as unknown as Win;
-      w.RED.view.importNodes([
-        { id: z, type: 'tab', label: 'canvas check' },
-        { id: 'sgcanvasdl', type: 'shotgrid-download', z, name: 'moive', site, schemaType: 'Version', source: 'payload', sourceType: 'msg', field: 'sg_uploaded_moive', fieldType: 'str', destination: 'x/', destinationType: 'str', x: 160, y: 80, wires: [[]] },
-        { id: 'sgcanvasfind', type: 'shotgrid-find', z, name: 'no such field', site, entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_no_such_field', fieldsType: 'str', x: 160, y: 160, wires: [[]] },
-        { id: 'sgcanvasok', type: 'shotgrid-find', z, name: 'fine', site, entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_sequence.Sequence.code', fieldsType: 'str', x: 160, y: 240, wires: [[]] },
-      ], { generateIds: false });
-      w.RED.workspaces.show(z);
-    }, { z, site: siteId });
+    await importTab('sgcanvastab', 'canvas check', [
+      { id: 'sgcanvasdl', type: 'shotgrid-download', name: 'moive', schemaType: 'Version', source: 'payload', sourceType: 'msg', field: 'sg_uploaded_moive', fieldType: 'str', destination: 'x/', destinationType: 'str', x: 160, y: 80, wires: [[]] },
+      { id: 'sgcanvasfind', type: 'shotgrid-find', name: 'no such field', entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_no_such_field', fieldsType: 'str', x: 160, y: 160, wires: [[]] },
+      { id: 'sgcanvasok', type: 'shotgrid-find', name: 'fine', entityType: 'Shot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code, sg_sequence.Sequence.code', fieldsType: 'str', x: 160, y: 240, wires: [[]] },
+    ]);
     type Checked = { valid?: boolean; validationErrors?: string[] };
     const checked = (id: string) => page.evaluate((id) => {
       const n = (globalThis as unknown as Win).RED.nodes.node(id) as Checked;
@@ -240,13 +248,7 @@ describe('schema pickers and connection states in the editor (headless Chromium)
     assert.equal((await checked('sgcanvasok')).valid, true, 'a linked path of an existing field was flagged');
     await page.locator('[id="sgcanvasdl"] .red-ui-flow-node-error').first().waitFor({ state: 'visible', timeout: 5_000 });
     await screenshot(page, 'canvas-schema-check.png', false);
-    const invalidExamples = await page.evaluate(() => {
-      const out: string[] = [];
-      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string; z?: string; valid?: boolean; validationErrors?: string[] }) => void): void } } }).RED.nodes.eachNode((n) => {
-        if (n.type.startsWith('shotgrid-') && n.z !== 'sgcanvastab' && n.z !== 'sgtypotab' && n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors ?? []).join(', ')}`);
-      });
-      return out;
-    });
+    const invalidExamples = (await invalidNodes()).filter((n) => n.type.startsWith('shotgrid-') && n.z !== 'sgcanvastab' && n.z !== 'sgtypotab');
     assert.deepEqual(invalidExamples, [], 'an example node was flagged');
     // Mended, the mark goes.
     await page.evaluate(() => {
@@ -267,17 +269,11 @@ describe('schema pickers and connection states in the editor (headless Chromium)
   });
 
   test('an error status shows the code and a reason', async () => {
-    const siteId = demo!.info.siteId;
     const z = 'sgtypotab';
-    await page.evaluate(({ z, site }) => {
-      const w = globalThis as unknown as Win;
-      w.RED.view.importNodes([
-        { id: z, type: 'tab', label: 'typo test' },
-        { id: 'sgtypoinject', type: 'inject', z, name: 'typo test', x: 140, y: 80, wires: [['sgtypofind']], props: [{ p: 'payload' }], payloadType: 'date', repeat: '', once: false },
-        { id: 'sgtypofind', type: 'shotgrid-find', z, name: 'find Shoot', site, entityType: 'Shoot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code', fieldsType: 'str', x: 340, y: 80, wires: [[]] },
-      ], { generateIds: false });
-      w.RED.nodes.dirty(true);
-    }, { z, site: siteId });
+    await importTab(z, 'typo test', [
+      { id: 'sgtypoinject', type: 'inject', name: 'typo test', x: 140, y: 80, wires: [['sgtypofind']], props: [{ p: 'payload' }], payloadType: 'date', repeat: '', once: false },
+      { id: 'sgtypofind', type: 'shotgrid-find', name: 'find Shoot', entityType: 'Shoot', entityTypeType: 'str', filters: '[]', filtersType: 'json', fields: 'code', fieldsType: 'str', x: 340, y: 80, wires: [[]] },
+    ]);
     await deploy();
     await page.evaluate((id) => (globalThis as unknown as Win).RED.workspaces.show(id), z);
     await waitForStatus('sgtypofind', /connected/);

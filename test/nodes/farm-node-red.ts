@@ -46,6 +46,12 @@ export interface FarmNodeRed {
   start(): Promise<void>;
   /** Its HTTP port (listening once `start()` has begun, flows or not). */
   port: number;
+  /**
+   * Deploys the running flows again through the admin API (needs `adminRoot`), as the editor's
+   * Deploy button does: whole (Deploy ▸ Full), or with `edit` applied and only what it changed
+   * restarted (▸ Modified Nodes). Resolves with the admin API's answer.
+   */
+  deploy(type?: 'full' | 'nodes', edit?: (flows: FlowNode[]) => void): Promise<Response>;
   /** SIGKILL: a crash, a host losing power. */
   kill(): Promise<void>;
   /** SIGINT, then SIGKILL after 10 s. */
@@ -154,6 +160,13 @@ export async function farmNodeRed(o: FarmOptions): Promise<FarmNodeRed> {
     endpoint: `http://127.0.0.1:${port}/farm/job-finished`,
     port,
     start,
+    async deploy(type = 'full', edit) {
+      if (!o.adminRoot) throw new Error('deploy() needs the admin API: pass adminRoot');
+      const admin = `http://127.0.0.1:${port}${o.adminRoot.replace(/\/$/, '')}/flows`;
+      const flowsNow = (await (await fetch(admin)).json()) as FlowNode[];
+      edit?.(flowsNow);
+      return fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': type }, body: JSON.stringify(flowsNow) });
+    },
     async kill() {
       child?.kill('SIGKILL');
       await exited;

@@ -19,6 +19,7 @@ import type { Emulator } from '../../emulator/index.js';
 import { ShotGridClient } from '../../lib/index.js';
 import { endpointMatches, httpInEndpoint } from '../../nodes/shared/http-start-hold.js';
 import { farmNodeRed } from './farm-node-red.js';
+import type { FlowNode } from './helper-types.js';
 import { startSite } from './harness.js';
 
 const root = process.env.SG_ROOT ?? join(__dirname, '..', '..', '..');
@@ -56,18 +57,6 @@ async function post(url: string, body = '{}'): Promise<Answer> {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), text, ms: Date.now() - sent, at: Date.now() };
 }
 
-type FlowNode = Record<string, unknown> & { id: string };
-
-/**
- * Deploys the running flows again through the admin API, as the editor's Deploy button does:
- * whole (Deploy ▸ Full), or with `edit` applied and only what it changed restarted (▸ Modified Nodes).
- */
-async function deploy(port: number, type: 'full' | 'nodes' = 'full', edit?: (flows: FlowNode[]) => void): Promise<Response> {
-  const admin = `http://127.0.0.1:${port}/admin/flows`;
-  const flowsNow = (await (await fetch(admin)).json()) as FlowNode[];
-  edit?.(flowsNow);
-  return fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': type }, body: JSON.stringify(flowsNow) });
-}
 
 /**
  * Starts Node-RED with a slow flows load and posts an empty job to example 1's endpoint every
@@ -145,7 +134,7 @@ async function answersDuringDeploy(name: string, settings: Record<string, unknow
   });
   await farm.start();
   try {
-    const deploying = deploy(farm.port);
+    const deploying = farm.deploy();
     // The stop is under way (the HTTP-in route is gone) and lasts CLOSE_MS.
     await new Promise((r) => setTimeout(r, 300));
     const [job, other] = await Promise.all([post(farm.endpoint), post(`http://127.0.0.1:${farm.port}/no/such/endpoint`)]);
@@ -188,7 +177,7 @@ async function deliveryCutOffByDeploy(name: string, type: 'full' | 'nodes', edit
     const first = post(farm.endpoint, job);
     await new Promise((r) => setTimeout(r, 2000));
     const deployedAt = Date.now();
-    const deployed = await deploy(farm.port, type, edit);
+    const deployed = await farm.deploy(type, edit);
     assert.equal(deployed.status, 204);
     const cut = await Promise.race([first, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
     assert.ok(cut, `the first delivery got no answer within 10 s of the deploy:\n${farm.logs()}`);

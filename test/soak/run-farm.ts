@@ -283,12 +283,11 @@ export async function runFarmSoak(o: SoakOptions, dir: string, kills = 2): Promi
     const deployUploadNode = async (): Promise<void> => {
       const until = Date.now() + 60_000;
       while (!traffic.puts().some((p) => p.part > 0) && Date.now() < until && next < jobs.length) await sleep(20);
-      const admin = `http://127.0.0.1:${farm!.port}/admin/flows`;
-      const flows = (await (await fetch(admin)).json()) as Array<Record<string, unknown>>;
-      const upload = flows.find((n) => n.type === 'shotgrid-upload');
-      if (!upload) throw new Error('example 1 has no upload node');
-      upload.name = `${String(upload.name)} (redeployed)`;
-      const res = await fetch(admin, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'nodes' }, body: JSON.stringify(flows) });
+      const res = await farm!.deploy('nodes', (flows) => {
+        const upload = flows.find((n) => n.type === 'shotgrid-upload');
+        if (!upload) throw new Error('example 1 has no upload node');
+        upload.name = `${String(upload.name)} (redeployed)`;
+      });
       if (res.status !== 204) throw new Error(`the partial deploy was answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
       deploys++;
       process.stderr.write(`soak: farm: deployed the upload node alone with ${inFlight.size} job(s) in flight\n`);
